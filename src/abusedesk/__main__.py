@@ -1,0 +1,5 @@
+"""``python -m abusedesk`` is the ``abusedesk`` command."""
+
+from abusedesk.interfaces.cli.main import run
+
+run()

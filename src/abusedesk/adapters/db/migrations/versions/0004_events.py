@@ -1,0 +1,20 @@
+"""Events: reserved slot, filled by the events work.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    raise NotImplementedError("abusedesk migrations are forward-only; restore a backup instead")

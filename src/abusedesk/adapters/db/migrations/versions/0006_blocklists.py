@@ -1,0 +1,20 @@
+"""Blocklists: reserved slot, filled by the blocklists work.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    raise NotImplementedError("abusedesk migrations are forward-only; restore a backup instead")

@@ -1,0 +1,47 @@
+"""The SQL unit of work: one session, its repositories, and transactional job enqueueing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from abusedesk.adapters.db.repositories.policies import SqlPolicyRepository
+from abusedesk.adapters.queue.base import TransactionalQueue
+from abusedesk.domain.errors import StorageError
+
+
+class SqlUnitOfWork:
+    """Open with ``with``; nothing is kept unless ``commit()`` is called."""
+
+    def __init__(self, sessions: sessionmaker[Session], queue: TransactionalQueue) -> None:
+        self._sessions = sessions
+        self._queue = queue
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._sessions()
+        self.policies = SqlPolicyRepository(self.session)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def enqueue(self, task: str, args: Mapping[str, Any], *, lock: str | None = None,
+                run_at: datetime | None = None) -> None:
+        self._queue.enqueue(self.session, task, dict(args), lock=lock, run_at=run_at)
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except OperationalError as error:
+            raise StorageError(f"the database refused the commit: {error.orig}") from error
+        self._queue.committed()
+
+    def rollback(self) -> None:
+        self.session.rollback()

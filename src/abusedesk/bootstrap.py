@@ -1,0 +1,101 @@
+"""The one place that wires adapters into services.
+
+``Container`` holds what a process needs: settings, the database engine and sessions, the
+clock, the job queue, and units of work. ``open_container`` builds it; in embedded mode
+(SQLite) it also brings the schema up to date and installs the built-in policy, so a new
+user's first command just works. On PostgreSQL that is ``abusedesk db upgrade``'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from abusedesk.adapters.db import migrate
+from abusedesk.adapters.db.engine import create_database_engine, session_factory
+from abusedesk.adapters.db.uow import SqlUnitOfWork
+from abusedesk.adapters.queue.base import TransactionalQueue
+from abusedesk.adapters.queue.embedded import EmbeddedQueue, EmbeddedTask, EmbeddedWorker
+from abusedesk.adapters.queue.procrastinate_queue import ProcrastinateQueue
+from abusedesk.config import Settings, load_settings
+from abusedesk.domain.clock import Clock, SystemClock
+from abusedesk.domain.errors import ConfigurationError
+from abusedesk.services.policies import PolicyService
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    queue: TransactionalQueue
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def uow(self) -> SqlUnitOfWork:
+        """A new unit of work (one transaction)."""
+        return SqlUnitOfWork(self.sessions, self.queue)
+
+    @property
+    def policies(self) -> PolicyService:
+        return PolicyService(self.uow, self.clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    """Wire a container without touching the schema."""
+    settings = settings or load_settings()
+    engine = create_database_engine(settings.effective_database_url)
+    clock = clock or SystemClock()
+    queue: TransactionalQueue = EmbeddedQueue(clock) if settings.is_embedded else ProcrastinateQueue()
+    return Container(settings, engine, session_factory(engine), clock, queue)
+
+
+def open_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    """Wire a container and make sure its database is ready to use.
+
+    Embedded (SQLite): migrate to the latest schema and install the built-in policy when
+    none is stored. PostgreSQL: refuse to run against an out-of-date schema.
+    """
+    container = build_container(settings, clock=clock)
+    if container.settings.is_embedded:
+        prepare_database(container)
+    elif migrate.current_revision(container.engine) != migrate.head_revision():
+        container.close()
+        raise ConfigurationError(
+            "the PostgreSQL schema is not up to date: run `abusedesk db upgrade` first"
+        )
+    return container
+
+
+def prepare_database(container: Container) -> list[str]:
+    """Migrate to the latest schema; install the built-in policy if no policy is stored.
+
+    Returns what was done, as lines for a user to read.
+    """
+    done: list[str] = []
+    before = migrate.current_revision(container.engine)
+    migrate.upgrade(container.engine)
+    after = migrate.current_revision(container.engine)
+    if before != after:
+        done.append(f"schema upgraded from {before or 'empty'} to {after}")
+    installed = container.policies.install_builtin_if_empty()
+    if installed is not None:
+        done.append(f"built-in policy {installed.label} loaded and in force from "
+                    f"{installed.effective_at:%Y-%m-%d}")
+    return done
+
+
+def embedded_worker(container: Container, tasks: Mapping[str, EmbeddedTask], *,
+                    poll_seconds: float = 1.0) -> EmbeddedWorker:
+    """The in-process worker of embedded mode, running ``tasks``."""
+    if not isinstance(container.queue, EmbeddedQueue):
+        raise ConfigurationError("the embedded worker runs only on SQLite; use `abusedesk worker`")
+    return EmbeddedWorker(container.sessions, container.queue, tasks, container.clock,
+                          poll_seconds=poll_seconds)

@@ -1,0 +1,70 @@
+"""The one exception tree of abusedesk.
+
+Every error the project raises on purpose derives from ``AbuseDeskError``; interfaces map
+these classes to CLI exit codes, HTTP problem details and SMTP replies in one place each.
+
+    AbuseDeskError
+    ├── ConfigurationError      settings or wiring are wrong; fix the configuration
+    ├── PolicyError             a policy file or policy operation is invalid
+    │   └── PolicyFileError     a policy file failed validation (field and line given)
+    ├── NotFound                a record named by the caller does not exist
+    ├── Conflict                the request contradicts stored state (duplicate, illegal move)
+    ├── InvalidInput            a value given by a user or an import row is malformed
+    ├── StorageError            the database failed; the operation may be retried
+    └── ParseError              a complaint could not be parsed; it is quarantined with ``reason``
+        └── InputLimitExceeded  a size, depth or ratio bound was hit (zip bomb, deep MIME ...)
+"""
+
+from __future__ import annotations
+
+
+class AbuseDeskError(Exception):
+    """Base of every deliberate abusedesk error; ``str()`` is a message fit for a user."""
+
+
+class ConfigurationError(AbuseDeskError):
+    """The settings or the wiring are wrong; the message says which setting to fix."""
+
+
+class PolicyError(AbuseDeskError):
+    """A policy operation cannot be done (unknown version, bad publication date ...)."""
+
+
+class PolicyFileError(PolicyError):
+    """A policy file is invalid; names the file, the field and the line."""
+
+    def __init__(self, message: str, *, source: str, field: str, line: int | None) -> None:
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {field}: {message}")
+        self.source = source
+        self.field = field
+        self.line = line
+        self.reason = message
+
+
+class NotFound(AbuseDeskError):
+    """A record that the caller named does not exist."""
+
+
+class Conflict(AbuseDeskError):
+    """The request contradicts stored state (a duplicate, an illegal state change)."""
+
+
+class InvalidInput(AbuseDeskError):
+    """A value given by a user, an API client or an import row is malformed."""
+
+
+class StorageError(AbuseDeskError):
+    """The database failed; the caller may retry (SMTP answers 451)."""
+
+
+class ParseError(AbuseDeskError):
+    """A complaint could not be parsed; ``reason`` is the quarantine reason shown to staff."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InputLimitExceeded(ParseError):
+    """Hostile or oversized input hit a documented bound (size, depth, ratio, count)."""

@@ -1,0 +1,139 @@
+"""Normalised events: one offender, one kind of abuse, one moment, with where each came from.
+
+Parsers turn a complaint into events; classification adds the clauses; resolution adds the
+customer. The vocabulary of ``category``/``type`` is XARF v4 (see ``XARF_TYPES``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv6Address
+
+IPAddress = IPv4Address | IPv6Address
+
+#: The 32 category/type pairs of XARF v4.
+XARF_TYPES: Mapping[str, tuple[str, ...]] = {
+    "connection": (
+        "ddos", "infected_host", "login_attack", "port_scan", "reconnaissance", "scraping",
+        "sql_injection", "vulnerability_scan",
+    ),
+    "content": (
+        "brand_infringement", "csam", "csem", "exposed_data", "fraud", "malware", "phishing",
+        "remote_compromise", "suspicious_registration",
+    ),
+    "copyright": ("copyright", "cyberlocker", "link_site", "p2p", "ugc_platform", "usenet"),
+    "infrastructure": ("botnet", "compromised_server"),
+    "messaging": ("bulk_messaging", "spam"),
+    "reputation": ("blocklist", "threat_intelligence"),
+    "vulnerability": ("cve", "misconfiguration", "open_service"),
+}
+
+#: The classification types of the ENISA RSIT taxonomy as IntelMQ 3 uses them.
+RSIT_TYPES: tuple[str, ...] = (
+    "application-compromise", "blacklist", "brute-force", "burglary", "c2-server", "copyright",
+    "data-leak", "data-loss", "ddos", "ddos-amplifier", "dga-domain", "dos", "exploit",
+    "harmful-speech", "ids-alert", "infected-system", "information-disclosure", "malware",
+    "malware-configuration", "malware-distribution", "masquerade", "misconfiguration", "other",
+    "outage", "phishing", "potentially-unwanted-accessible", "privileged-account-compromise",
+    "proxy", "sabotage", "scanner", "sniffing", "social-engineering", "spam",
+    "system-compromise", "test", "tor", "unauthorised-information-access",
+    "unauthorised-information-modification", "unauthorized-use-of-resources", "undetermined",
+    "unprivileged-account-compromise", "violence", "vulnerable-system", "weak-crypto",
+)
+
+
+#: The RSIT classification type closest to each XARF v4 pair, for events whose report names
+#: no RSIT type itself. Policies may map either vocabulary; this keeps both filled.
+RSIT_FOR_XARF: Mapping[str, str] = {
+    "connection/ddos": "ddos",
+    "connection/infected_host": "infected-system",
+    "connection/login_attack": "brute-force",
+    "connection/port_scan": "scanner",
+    "connection/reconnaissance": "scanner",
+    "connection/scraping": "unauthorised-information-access",
+    "connection/sql_injection": "exploit",
+    "connection/vulnerability_scan": "scanner",
+    "content/brand_infringement": "masquerade",
+    "content/csam": "harmful-speech",
+    "content/csem": "harmful-speech",
+    "content/exposed_data": "data-leak",
+    "content/fraud": "masquerade",
+    "content/malware": "malware-distribution",
+    "content/phishing": "phishing",
+    "content/remote_compromise": "system-compromise",
+    "content/suspicious_registration": "dga-domain",
+    "copyright/copyright": "copyright",
+    "copyright/cyberlocker": "copyright",
+    "copyright/link_site": "copyright",
+    "copyright/p2p": "copyright",
+    "copyright/ugc_platform": "copyright",
+    "copyright/usenet": "copyright",
+    "infrastructure/botnet": "infected-system",
+    "infrastructure/compromised_server": "system-compromise",
+    "messaging/bulk_messaging": "spam",
+    "messaging/spam": "spam",
+    "reputation/blocklist": "blacklist",
+    "reputation/threat_intelligence": "undetermined",
+    "vulnerability/cve": "vulnerable-system",
+    "vulnerability/misconfiguration": "misconfiguration",
+    "vulnerability/open_service": "vulnerable-system",
+}
+
+class TimeSource(StrEnum):
+    """Where an event's time was read from, best first."""
+
+    REPORT = "report"  # a field of the report itself (ARF Arrival-Date, XARF Date, CSV column)
+    MAIL_DATE = "mail-date"  # the Date header of the complaint mail
+    RECEIVED = "received"  # when abusedesk received the complaint
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One offender doing one kind of abuse at one time, as a report describes it."""
+
+    category: str
+    type: str
+    event_time: datetime | None
+    time_source: TimeSource
+    ip: IPAddress | None = None
+    port: int | None = None
+    url: str | None = None
+    domain: str | None = None
+    email: str | None = None
+    reporter: str | None = None
+    report_id: str | None = None
+    rsit_type: str | None = None
+    evidence: str | None = None  # where in the complaint: "part 2", "report.csv row 17"
+    details: Mapping[str, str] = field(default_factory=dict)
+    clause_ids: tuple[str, ...] = ()
+    #: The field the time was read from ("Arrival-Date", "Received header", "Date header" ...),
+    #: finer than ``time_source``; shown to analysts who question a time.
+    time_field: str | None = None
+
+    def with_clauses(self, clause_ids: tuple[str, ...]) -> Event:
+        return replace(self, clause_ids=clause_ids)
+
+    @property
+    def xarf_pair(self) -> str:
+        """``category/type`` as policies spell it (``messaging/spam``)."""
+        return f"{self.category}/{self.type}"
+
+    def identity(self) -> tuple[object, ...]:
+        """What makes two events the same observation: offender, kind and time.
+
+        Used to fold duplicates that one complaint repeats (two attachments describing the
+        same hit, an HTML and a text rendering of one notice).
+        """
+        return (self.ip, self.port, self.url, self.domain, self.email, self.category,
+                self.type, self.event_time)
+
+    @property
+    def offender(self) -> str | None:
+        """The resource that did it, most specific first: ip, url, domain, e-mail address."""
+        for value in (self.ip, self.url, self.domain, self.email):
+            if value is not None:
+                return str(value)
+        return None
