@@ -29,6 +29,7 @@ class StoredPolicy:
     effective_at: datetime | None
     published_at: datetime | None
     policy: Policy
+    source_text: str
 
     @property
     def label(self) -> str:

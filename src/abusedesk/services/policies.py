@@ -39,11 +39,15 @@ class PolicyDiff:
     changed: tuple[ClauseChange, ...]
     carriers_added: tuple[str, ...]
     carriers_removed: tuple[str, ...]
+    #: report types newly declared "not a violation", and those no longer declared so
+    not_violations_added: tuple[str, ...] = ()
+    not_violations_removed: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not (self.added or self.removed or self.changed
-                    or self.carriers_added or self.carriers_removed)
+                    or self.carriers_added or self.carriers_removed
+                    or self.not_violations_added or self.not_violations_removed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +98,15 @@ class PolicyService:
             if stored.published_at is not None:
                 raise Conflict(f"{stored.label} was published on {stored.notice_date}; "
                                "load a new version to change it")
-            first = not uow.policies.published()
+            published_so_far = uow.policies.published()
+            latest_notice = max(published_so_far, default=None,
+                                key=lambda p: (p.notice_date or date.min, p.id))
+            if latest_notice is not None and latest_notice.notice_date is not None \
+                    and notice_date < latest_notice.notice_date:
+                raise PolicyError(
+                    f"notice date {notice_date} is before the notice of {latest_notice.label} "
+                    f"({latest_notice.notice_date}); notices go forward in time")
+            first = not published_so_far
             published = uow.policies.mark_published(
                 stored.id, notice_date=notice_date,
                 effective_at=effective_time(notice_date, effective, first=first),
@@ -170,6 +182,10 @@ def diff_policies(old: StoredPolicy, new: StoredPolicy) -> PolicyDiff:
         changed=tuple(sorted(changed, key=lambda change: _order(new.policy, change.clause_id))),
         carriers_added=tuple(sorted(new_carriers - old_carriers)),
         carriers_removed=tuple(sorted(old_carriers - new_carriers)),
+        not_violations_added=tuple(sorted(new.policy.not_violations.keys()
+                                          - old.policy.not_violations.keys())),
+        not_violations_removed=tuple(sorted(old.policy.not_violations.keys()
+                                            - new.policy.not_violations.keys())),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -61,6 +61,12 @@ def test_versions_are_immutable_once_stored_or_published(container: Container) -
         container.policies.publish("1.0", notice_date=date(2026, 3, 3))
 
 
+def test_notices_go_forward_in_time(container: Container) -> None:
+    container.policies.load(small_policy_text("1.0"), source="a.yaml")
+    with pytest.raises(PolicyError, match="before the notice of reference-aup:2.1"):
+        container.policies.publish("1.0", notice_date=date(2026, 3, 1))
+
+
 def test_unknown_and_ambiguous_versions_are_named(container: Container) -> None:
     with pytest.raises(NotFound, match="no stored policy version '9.9'"):
         container.policies.get("9.9")
@@ -90,6 +96,68 @@ def test_diff_names_added_removed_and_changed_clauses(container: Container) -> N
     assert forward.removed == ()
     assert [(c.clause_id, c.fields) for c in forward.changed] == [("spam", ("deadline",))]
     assert forward.carriers_added == ("Example Carrier",)
+    assert forward.not_violations_added == forward.not_violations_removed == ()
     backward = container.policies.diff("1.1", "1.0")
     assert [c.id for c in backward.removed] == ["scanning"]
     assert container.policies.diff("1.0", "1.0").is_empty
+
+
+def test_diff_names_report_types_that_stop_being_violations(container: Container) -> None:
+    container.policies.load(small_policy_text("1.0"), source="a.yaml")
+    relaxed = small_policy_text("1.1").replace(
+        "    vulnerability/open_service:",
+        "    vulnerability/cve: A CVE notice is advice.\n    vulnerability/open_service:")
+    container.policies.load(relaxed, source="b.yaml")
+    result = container.policies.diff("1.0", "1.1")
+    assert result.not_violations_added == ("xarf:vulnerability/cve",)
+    assert not result.is_empty
+
+
+def test_policy_commands_as_a_user_runs_them(tmp_path) -> None:
+    from tests.support.cli import abusedesk
+
+    policy_file = tmp_path / "example.yaml"
+    policy_file.write_text(small_policy_text("1.0"), encoding="utf-8")
+    loaded = abusedesk("policy", "load", str(policy_file))
+    assert loaded.code == 0, loaded.stderr
+    assert "stored example-aup:1.0 (2 clauses)" in loaded.stdout
+    notice = datetime.now(UTC).date() + timedelta(days=1)
+    effective = notice + timedelta(days=30)
+    published = abusedesk("policy", "publish", "example-aup:1.0", "--notice-date", str(notice))
+    assert published.code == 0, published.stderr
+    # The reference policy came first (installed today), so this change waits the 30 days.
+    assert f"in force from {effective}" in published.stdout
+    before = abusedesk("policy", "show", "--at", str(effective - timedelta(days=1)))
+    after = abusedesk("policy", "show", "--at", str(effective))
+    assert "reference-aup" in before.stdout and "example-aup:1.0" in after.stdout
+    assert "listing" in after.stdout and "48 hours" in after.stdout
+    exported = abusedesk("policy", "export", "example-aup:1.0")
+    assert exported.stdout == policy_file.read_text(encoding="utf-8")
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(small_policy_text("2.0").replace("deadline: PT48H", "deadline: two days"),
+                      encoding="utf-8")
+    refused = abusedesk("policy", "load", str(broken))
+    assert refused.code == 3
+    line = broken.read_text().splitlines().index("    deadline: two days") + 1
+    assert f"broken.yaml:{line}: clauses[1].deadline:" in refused.stderr
+
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(small_policy_text("3.0").replace("Spam", "Späm").encode("latin-1"))
+    assert abusedesk("policy", "load", str(latin1)).code == 3
+
+
+def test_reference_policy_show_lists_every_clause_with_its_deadline() -> None:
+    from tests.support.cli import abusedesk
+
+    shown = abusedesk("policy", "show")
+    assert shown.code == 0, shown.stderr
+    policy = load_builtin_policy()
+    for clause in policy.clauses:
+        row = next((line for line in shown.stdout.splitlines() if f" {clause.id} " in line), None)
+        assert row is not None, f"{clause.id} missing from `policy show`"
+        expected = {"fixed": "hours", "promptly": "promptly", "none": "none"}[clause.deadline.kind]
+        assert expected in row, row
+    assert "conduct.3e" in shown.stdout
+    row_3e = next(line for line in shown.stdout.splitlines() if " conduct.3e " in line)
+    assert "48 hours" in row_3e

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+import sys
 from pathlib import Path
 
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from abusedesk.domain.errors import InvalidInput
 from abusedesk.interfaces.cli.context import console, container_for_command
+from abusedesk.policies.loader import read_policy_file
 from abusedesk.services.policies import InForce, PolicyDiff
 
 policy_app = typer.Typer(help="Versions of the Acceptable Use Policy.", no_args_is_help=True)
@@ -36,7 +38,7 @@ def parse_day(value: str) -> date:
 @policy_app.command("load")
 def load(path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True)) -> None:
     """Validate a policy file and store it as a new, unpublished version."""
-    text = path.read_text(encoding="utf-8")
+    text = read_policy_file(path)
     with container_for_command() as container:
         stored = container.policies.load(text, source=str(path))
     console.print(f"stored {stored.label} ({len(stored.policy.clauses)} clauses); publish it with "
@@ -118,6 +120,14 @@ def _print_policy(shown: InForce, *, promptly: timedelta, at: str | None, full: 
     console.print(f"{len(policy.clauses)} clauses, {len(policy.carriers)} supplemental carriers")
 
 
+@policy_app.command("export")
+def export(version: str | None = typer.Argument(None, help="Default: the version in force.")) -> None:
+    """Print a stored version's policy file exactly as it was loaded (to copy and edit)."""
+    with container_for_command() as container:
+        stored = container.policies.get(version) if version else container.policies.in_force().stored
+    sys.stdout.write(stored.source_text)
+
+
 @policy_app.command("diff")
 def diff(old: str = typer.Argument(...), new: str = typer.Argument(...)) -> None:
     """Clauses added, removed and changed between two versions."""
@@ -141,6 +151,10 @@ def _print_diff(result: PolicyDiff) -> None:
         console.print(f"[green]+ carrier[/green] {name}")
     for name in result.carriers_removed:
         console.print(f"[red]- carrier[/red] {name}")
+    for key in result.not_violations_added:
+        console.print(f"[green]+ not a violation[/green] {key}")
+    for key in result.not_violations_removed:
+        console.print(f"[red]- not a violation[/red] {key} (now a violation or unmapped)")
 
 
 def register(app: typer.Typer) -> None:

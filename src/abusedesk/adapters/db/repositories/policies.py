@@ -33,6 +33,7 @@ def _to_stored(row: PolicyVersionRow) -> StoredPolicy:
         effective_at=row.effective_at,
         published_at=row.published_at,
         policy=_parse(row.source_sha256, row.source_text, f"{row.policy_key}:{row.version}"),
+        source_text=row.source_text,
     )
 
 
