@@ -45,26 +45,25 @@ RSIT_TYPES: tuple[str, ...] = (
 )
 
 
-#: The RSIT classification type closest to each XARF v4 pair, for events whose report names
-#: no RSIT type itself. Policies may map either vocabulary; this keeps both filled.
+#: The RSIT classification type closest to an XARF v4 pair, for events whose report names no
+#: RSIT type itself. Pairs without an RSIT type that means the same (scraping, fraud, bulk
+#: mail, suspicious registrations) are left out rather than approximated: a policy maps RSIT
+#: types to clauses too, and an approximation would add a clause the conduct does not break.
 RSIT_FOR_XARF: Mapping[str, str] = {
     "connection/ddos": "ddos",
     "connection/infected_host": "infected-system",
     "connection/login_attack": "brute-force",
     "connection/port_scan": "scanner",
     "connection/reconnaissance": "scanner",
-    "connection/scraping": "unauthorised-information-access",
     "connection/sql_injection": "exploit",
     "connection/vulnerability_scan": "scanner",
     "content/brand_infringement": "masquerade",
-    "content/csam": "harmful-speech",
-    "content/csem": "harmful-speech",
+    "content/csam": "violence",
+    "content/csem": "violence",
     "content/exposed_data": "data-leak",
-    "content/fraud": "masquerade",
     "content/malware": "malware-distribution",
     "content/phishing": "phishing",
     "content/remote_compromise": "system-compromise",
-    "content/suspicious_registration": "dga-domain",
     "copyright/copyright": "copyright",
     "copyright/cyberlocker": "copyright",
     "copyright/link_site": "copyright",
@@ -73,7 +72,6 @@ RSIT_FOR_XARF: Mapping[str, str] = {
     "copyright/usenet": "copyright",
     "infrastructure/botnet": "infected-system",
     "infrastructure/compromised_server": "system-compromise",
-    "messaging/bulk_messaging": "spam",
     "messaging/spam": "spam",
     "reputation/blocklist": "blacklist",
     "reputation/threat_intelligence": "undetermined",

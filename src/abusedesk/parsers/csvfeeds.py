@@ -1,0 +1,260 @@
+"""CSV reports other than Shadowserver's: AbuseHUB, Spamhaus CERT, and named columns.
+
+Each layout is a mapping table, not code (the IntelMQ way): which column holds the offender,
+the port, the time and the kind. A CSV whose header names none of the layouts is read by
+column aliases (``ip``/``src_ip``/``source_ip``, ``port``/``src_port``, ``timestamp`` ...)
+when it has an address column; its kind then comes from a ``type``/``infection`` column, the
+file name or the subject. Times without a zone are UTC except where the layout says
+otherwise (AbuseHUB writes Dutch local time, as its notices state).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from email.message import Message
+from zoneinfo import ZoneInfo
+
+from abusedesk.domain.errors import InputLimitExceeded, ParseError
+from abusedesk.domain.events import Event
+from abusedesk.parsers import indicators, mime, taxonomy
+from abusedesk.parsers.result import Context, ParseResult
+from abusedesk.parsers.timeparse import UTC, parse_epoch, parse_iso
+
+#: Spamhaus CERT ``botname`` values that are not bots, and their kinds.
+SPAMHAUS_NAMES: dict[str, tuple[str, str]] = {
+    "openrelay": ("vulnerability", "open_service"),
+    "proxyget": ("vulnerability", "open_service"),
+    "sshauth": ("connection", "login_attack"),
+    "telnetauth": ("connection", "login_attack"),
+    "smtpauth": ("connection", "login_attack"),
+    "imap": ("connection", "login_attack"),
+    "iotrdp": ("connection", "login_attack"),
+    "w_wplogin": ("connection", "login_attack"),
+    "wpscanner": ("connection", "vulnerability_scan"),
+    "iotscan": ("connection", "port_scan"),
+    "l_spamlink": ("messaging", "spam"),
+    "authspoofbadehlo": ("messaging", "spam"),
+    "extortion": ("messaging", "spam"),
+    "misc": ("reputation", "threat_intelligence"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where a CSV dialect keeps each field; ``None`` for absent ones."""
+
+    name: str
+    ip: tuple[str, ...]
+    port: tuple[str, ...] = ()
+    url: tuple[str, ...] = ()
+    host: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+    time: tuple[str, ...] = ()
+    date_time: tuple[str, str] | None = None  # separate date and time columns
+    kind: tuple[str, ...] = ()
+    zone: str | None = None  # IANA zone of zone-less times; UTC when None
+
+
+ABUSEHUB = Layout(
+    "abusehub",
+    ip=("src_ip",),
+    port=("src_port",),
+    url=("src_url",),
+    host=("src_hostname",),
+    email=("src_email",),
+    date_time=("event_date", "event_time"),
+    kind=("report_type", "infection_type"),
+    zone="Europe/Amsterdam",
+)
+SPAMHAUS_CERT = Layout(
+    "spamhaus-cert", ip=("ip",), port=("local_port",), time=("lastseen",), kind=("botname",)
+)
+GENERIC = Layout(
+    "csv",
+    ip=("ip", "src_ip", "source_ip", "ip_address", "ipaddress", "source", "src", "offender"),
+    port=("port", "src_port", "source_port", "srcport"),
+    url=("url", "uri", "src_url"),
+    host=("hostname", "domain", "fqdn", "host"),
+    email=("email", "src_email", "sender"),
+    time=(
+        "timestamp",
+        "time",
+        "date",
+        "datetime",
+        "event_time",
+        "first_seen",
+        "firstseen",
+        "last_seen",
+        "lastseen",
+        "seen",
+    ),
+    kind=("category", "classification", "type", "report_type", "infection", "threat", "tag"),
+)
+
+
+def decode_csv(data: bytes, ctx: Context, what: str) -> list[list[str]]:
+    """Rows of a CSV file (comment lines starting ``;`` or ``#`` are kept as rows)."""
+    text = mime.decode_bytes(data, "utf-8").lstrip("\ufeff")
+    if "\x00" in text:
+        raise ParseError(f"{what} contains NUL bytes; not a CSV file")
+    try:
+        rows = []
+        for row in csv.reader(io.StringIO(text)):
+            rows.append(row)
+            if len(rows) > ctx.limits.max_events + 100:
+                raise InputLimitExceeded(f"{what} has more than {ctx.limits.max_events} rows")
+        return rows
+    except csv.Error as exc:
+        raise ParseError(f"{what} is not valid CSV ({exc})") from None
+
+
+def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """The header (lower-cased column names) and the data rows; Spamhaus-style ``; a, b``."""
+    for index, row in enumerate(rows):
+        if not row or not "".join(row).strip():
+            continue
+        first = row[0].strip()
+        if first.startswith((";", "#")):
+            names = [c.strip().lower() for c in re.split(r",", ",".join(row).lstrip(";# "))]
+            if len(names) > 2 and index == 0:
+                return names, [
+                    r for r in rows[index + 1 :] if r and not r[0].startswith((";", "#"))
+                ]
+            continue
+        return [c.strip().lower() for c in row], rows[index + 1 :]
+    return [], []
+
+
+def choose_layout(columns: list[str]) -> Layout | None:
+    names = set(columns)
+    if {"src_ip", "event_date", "event_time", "report_type"} <= names:
+        return ABUSEHUB
+    if {"ip", "lastseen", "botname"} <= names:
+        return SPAMHAUS_CERT
+    if names & set(GENERIC.ip) or names & set(GENERIC.url):
+        return GENERIC
+    return None
+
+
+def read_rows(
+    rows: list[list[str]], ctx: Context, *, what: str, hint: str | None
+) -> tuple[str, list[Event]]:
+    """Events of a CSV by its layout; ParseError when no layout fits."""
+    columns, data = header_of(rows)
+    layout = choose_layout(columns)
+    if layout is None:
+        raise ParseError(f"{what}: CSV columns not recognised ({', '.join(columns[:8])})")
+    index = {name: i for i, name in reversed(list(enumerate(columns)))}
+    zone: tzinfo = ZoneInfo(layout.zone) if layout.zone else UTC
+    events = []
+    for number, row in enumerate(data, 2):
+        record = {name: row[i].strip() for name, i in index.items() if i < len(row)}
+        event = _row_event(layout, record, ctx, zone, f"{what} row {number}", hint)
+        if event is not None:
+            events.append(event)
+    return layout.name, events
+
+
+def _get(record: dict[str, str], names: Iterable[str]) -> str | None:
+    for name in names:
+        value = record.get(name)
+        if value and value not in ("-", "?", "null", "None"):
+            return value
+    return None
+
+
+def _row_event(
+    layout: Layout,
+    record: dict[str, str],
+    ctx: Context,
+    zone: tzinfo,
+    evidence: str,
+    hint: str | None,
+) -> Event | None:
+    kind = _get(record, layout.kind)
+    if layout is SPAMHAUS_CERT:
+        pair = SPAMHAUS_NAMES.get((kind or "").lower(), ("infrastructure", "botnet"))
+    else:
+        pair = (
+            taxonomy.lookup(*(record.get(k) for k in layout.kind))
+            or taxonomy.classify_text(" ".join(filter(None, (record.get(k) for k in layout.kind))))
+            or taxonomy.classify_text(hint)
+            or taxonomy.classify_text(ctx.subject)
+        )
+    if pair is None:
+        ctx.warnings.append(f"{evidence}: kind of abuse not recognised")
+        return None
+    time: datetime | None = None
+    if layout.date_time:
+        date, clock = record.get(layout.date_time[0]), record.get(layout.date_time[1])
+        time = parse_iso(f"{date} {clock}", default_zone=zone) if date and clock else None
+    for name in layout.time:
+        if time is None and record.get(name):
+            time = parse_epoch(record[name]) or parse_iso(record[name], default_zone=zone)
+    url = _get(record, layout.url)
+    if url and not re.match(r"(?i)^(https?|ftp)://", url):
+        url = None
+    return ctx.event(
+        *pair,
+        ip=indicators.offender_ip(_get(record, layout.ip)),
+        port=_get(record, layout.port),
+        url=url,
+        domain=_get(record, layout.host) if layout is not SPAMHAUS_CERT else None,
+        email=_get(record, layout.email),
+        time=time,
+        time_field=f"CSV {layout.name} time column" if time else None,
+        evidence=evidence,
+        details={"kind": kind},
+    )
+
+
+def csv_attachments(message: Message, ctx: Context) -> list[tuple[str, bytes]]:
+    found = []
+    for part in mime.walk(message):
+        if part.is_multipart():
+            continue
+        name = mime.filename(part) or ""
+        if mime.content_type(part) in ("text/csv", "application/csv") or name.lower().endswith(
+            ".csv"
+        ):
+            found.append((name or "attachment.csv", mime.payload_bytes(part, ctx.limits)))
+    return found
+
+
+def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
+    """Read the CSV attachments of a mail, or return None when it has none we can read."""
+    attachments = csv_attachments(message, ctx)
+    if not attachments:
+        return None
+    from abusedesk.parsers import shadowserver_mail
+
+    events: list[Event] = []
+    names: list[str] = []
+    for name, data in attachments:
+        rows = decode_csv(data, ctx, name)
+        try:
+            layout, found = read_rows(rows, ctx, what=name, hint=name)
+        except ParseError:
+            found = shadowserver_mail.try_csv(data, name, ctx) or []
+            layout = "shadowserver" if found else ""
+        if found:
+            names.append(layout)
+            events.extend(found)
+    if not names:
+        return None
+    return ParseResult(names[0], tuple(events), reporter=ctx.reporter, subject=ctx.subject)
+
+
+def parse_document(data: bytes, ctx: Context) -> ParseResult | None:
+    """Read a CSV file given on its own; None when its columns fit no layout."""
+    rows = decode_csv(data, ctx, ctx.filename or "the CSV file")
+    try:
+        layout, events = read_rows(rows, ctx, what=ctx.filename or "CSV", hint=ctx.filename)
+    except ParseError:
+        return None
+    return ParseResult(layout, tuple(events), reporter=ctx.reporter)

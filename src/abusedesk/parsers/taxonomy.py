@@ -1,0 +1,267 @@
+"""From the words reporters use to the XARF v4 category/type pair abusedesk speaks.
+
+Structured formats name their kind of abuse in their own vocabulary (ARF feedback types,
+X-ARF report types, IODEF impact types, ACNS protocols); ``lookup`` maps those names through
+one table. Free text has only words; ``classify_text`` scores the words of a subject or a
+section heading against ordered rules, the more specific first (phishing before fraud, a
+botnet drone before "infected"). Nothing here guesses when no rule matches: the caller then
+quarantines the complaint for a person to classify.
+"""
+
+from __future__ import annotations
+
+import re
+
+Pair = tuple[str, str]
+
+#: Names from report vocabularies (lower-case, ``_``/space/``-`` folded to ``-``) -> pair.
+NAMES: dict[str, Pair] = {}
+
+
+def _names(pair: Pair, *names: str) -> None:
+    for name in names:
+        NAMES[name] = pair
+
+
+_names(
+    ("messaging", "spam"),
+    "spam",
+    "fraud-spam",
+    "uce",
+    "ube",
+    "mail",
+    "email",
+    "smtp",
+    "postfix",
+    "spamtrap",
+    "trap",
+    "comment-spam",
+    "forum-spam",
+    "regbot",
+    "bot-reg",
+    "spamvertised",
+    "spam-link",
+    "l-spamlink",
+    "darkmailer",
+    "extortion",
+    "authspoofbadehlo",
+)
+_names(
+    ("messaging", "bulk_messaging"),
+    "bulk",
+    "bulk-messaging",
+    "opt-out",
+    "opt-out-list",
+    "unsubscribe",
+)
+_names(("content", "phishing"), "phishing", "phish", "phishing-site", "phish-url")
+_names(("content", "fraud"), "fraud", "scam", "fraud-other")
+_names(
+    ("content", "malware"),
+    "malware",
+    "malware-attack",
+    "malware-url",
+    "malware-site",
+    "virus",
+    "viruses",
+    "trojan",
+    "drive-by",
+    "exploit-kit",
+    "malicious-url",
+    "malware-distribution",
+    "malicious-content",
+)
+_names(("content", "csam"), "csam", "child-abuse", "childabuse", "child-sexual-abuse")
+_names(("content", "brand_infringement"), "trademark", "brand-infringement", "counterfeit")
+_names(("content", "exposed_data"), "data-leak", "exposed-data", "information-disclosure")
+_names(
+    ("infrastructure", "botnet"),
+    "botnet",
+    "bot",
+    "bots",
+    "drone",
+    "botnet-drone",
+    "c2",
+    "c&c",
+    "cnc",
+    "infected-system",
+    "infection",
+    "asprox",
+    "conficker",
+    "mirai",
+    "iotmirai",
+    "zeroaccess",
+    "downadup",
+    "sinkhole",
+    "ircbot",
+    "patcher",
+)
+_names(
+    ("infrastructure", "compromised_server"),
+    "compromised",
+    "compromised-website",
+    "compromised-server",
+    "hacked",
+    "defacement",
+    "webshell",
+    "system-compromise",
+)
+_names(
+    ("connection", "ddos"),
+    "ddos",
+    "dos",
+    "denial-of-service",
+    "flood",
+    "ddos-amplifier",
+    "ddos-participant",
+    "amplification",
+)
+_names(
+    ("connection", "login_attack"),
+    "login-attack",
+    "loginattack",
+    "brute-force",
+    "bruteforce",
+    "bruteforcelogin",
+    "ssh",
+    "sshd",
+    "sshauth",
+    "ftp",
+    "imap",
+    "pop3",
+    "telnet",
+    "telnetauth",
+    "smtpauth",
+    "sip",
+    "asterisk",
+    "rdp",
+    "iotrdp",
+    "w-wplogin",
+    "wordpress",
+    "dictionary-attack",
+    "password-guessing",
+    "courierauth",
+    "dovecot",
+    "recidive",
+    "strongips",
+)
+_names(
+    ("connection", "port_scan"), "port-scan", "portscan", "scan", "scanner", "scanning", "iotscan"
+)
+_names(
+    ("connection", "vulnerability_scan"),
+    "vulnerability-scan",
+    "web-attack",
+    "webattack",
+    "apache",
+    "badbots",
+    "apacheddos",
+    "exploit",
+    "wpscanner",
+    "cms-attack",
+    "probe",
+)
+_names(("connection", "sql_injection"), "sql-injection", "sqli")
+_names(("connection", "reconnaissance"), "harvesting", "harvest", "reconnaissance", "recon")
+_names(("connection", "scraping"), "scraping", "crawler", "webcrawler")
+_names(("copyright", "copyright"), "copyright", "dmca", "infringement")
+_names(("copyright", "p2p"), "p2p", "bittorrent", "torrent", "edonkey", "gnutella", "ares")
+_names(("copyright", "cyberlocker"), "cyberlocker", "filehoster", "one-click-hoster")
+_names(
+    ("vulnerability", "open_service"),
+    "open-service",
+    "openservice",
+    "open-resolver",
+    "openresolver",
+    "open-proxy",
+    "proxy",
+    "proxyget",
+    "openrelay",
+    "open-relay",
+)
+_names(("vulnerability", "misconfiguration"), "misconfiguration")
+_names(("vulnerability", "cve"), "cve", "vulnerable", "vulnerability")
+_names(("reputation", "blocklist"), "blocklist", "blacklist", "sbl", "xbl", "dbl")
+_names(("reputation", "threat_intelligence"), "threat-intelligence", "suspicious")
+
+
+def fold(name: str) -> str:
+    """``Login Attack`` / ``login_attack`` -> ``login-attack``."""
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+def lookup(*names: str | None) -> Pair | None:
+    """The pair for the first of ``names`` that a vocabulary table knows."""
+    for name in names:
+        if name and (pair := NAMES.get(fold(name))) is not None:
+            return pair
+    return None
+
+
+# Ordered rules for words in free text: the first rule with a match wins. Specific before
+# general; each pattern is matched case-insensitively on word boundaries.
+_TEXT_RULES: tuple[tuple[str, Pair], ...] = (
+    (r"child (?:sexual )?(?:abuse|exploitation)|csam|child porn", ("content", "csam")),
+    (r"dmarc|authentication[- ]failure report", ("reputation", "threat_intelligence")),
+    (r"phish\w*", ("content", "phishing")),
+    (
+        r"copyright|infring\w*|dmca|unauthori[sz]ed (?:use|distribution)|piracy|pirated",
+        ("copyright", "copyright"),
+    ),
+    (
+        r"botnet|bot[- ]?net|drone|c&c|command[- ]and[- ]control|sinkhole\w*|zombie",
+        ("infrastructure", "botnet"),
+    ),
+    (
+        r"malware|virus(?:es)?|trojan|ransomware|exploit[- ]kit|drive-by|malicious (?:content|file|code|software|url|link)s?",  # noqa: E501
+        ("content", "malware"),
+    ),
+    (r"compromised|hacked|defaced|defacement|web ?shell", ("infrastructure", "compromised_server")),
+    (r"d?dos|denial[- ]of[- ]service|flood(?:ing)?|amplification", ("connection", "ddos")),
+    (
+        r"brute[- ]?forc\w*|login attack|failed (?:login|password)s?|password guessing|dictionary attacks?|"  # noqa: E501
+        r"authentication failures?|invalid user",
+        ("connection", "login_attack"),
+    ),
+    (r"sql[- ]injection", ("connection", "sql_injection")),
+    (
+        r"vulnerability scan\w*|web[- ]attacks?|exploit attempts?|hack(?:ing)? attempts?",
+        ("connection", "vulnerability_scan"),
+    ),
+    (r"port ?scan\w*|scann(?:ing|er)|scans?", ("connection", "port_scan")),
+    (r"harvest\w*", ("connection", "reconnaissance")),
+    (
+        r"open (?:dns )?resolvers?|open (?:recursive|proxy|proxies|relay)",
+        ("vulnerability", "open_service"),
+    ),
+    (r"spam\w*|unsolicited|junk mail|uce|ube|bulk e-?mail", ("messaging", "spam")),
+    (r"fraud\w*|scam\w*", ("content", "fraud")),
+    (r"black ?list\w*|block ?list\w*|dnsbl|listed on|sbl\d*", ("reputation", "blocklist")),
+    (r"suspicious", ("reputation", "threat_intelligence")),
+)
+_COMPILED = tuple(
+    (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.I), pair) for pattern, pair in _TEXT_RULES
+)
+
+
+def classify_text(text: str | None) -> Pair | None:
+    """The pair named by the words of ``text``, or None when no rule matches."""
+    if not text:
+        return None
+    best: tuple[int, Pair] | None = None
+    for rank, (pattern, pair) in enumerate(_COMPILED):
+        if pattern.search(text):
+            best = (rank, pair)
+            break
+    return best[1] if best else None
+
+
+def refine_copyright(pair: Pair, *words: str | None) -> Pair:
+    """copyright/copyright becomes copyright/p2p when the protocol is peer-to-peer."""
+    if pair == ("copyright", "copyright"):
+        for word in words:
+            if word and lookup(word) == ("copyright", "p2p"):
+                return ("copyright", "p2p")
+            if word and re.search(r"bittorrent|torrent|p2p|edonkey|gnutella", word, re.I):
+                return ("copyright", "p2p")
+    return pair

@@ -1,0 +1,116 @@
+"""Indicators, times and the flat X-ARF YAML: the pieces every format parser relies on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from ipaddress import ip_address
+
+import pytest
+
+from abusedesk.domain.errors import ParseError
+from abusedesk.parsers import indicators
+from abusedesk.parsers.timeparse import header_zone, parse_any, parse_mail_date, parse_syslog
+from abusedesk.parsers.yamlish import parse_flat
+
+
+@pytest.mark.parametrize(
+    ("defanged", "plain"),
+    [
+        ("hxxp://evil[.]test/a", "http://evil.test/a"),
+        ("hXXps[:]//evil(.)test/b", "https://evil.test/b"),
+        ("evil [dot] test", "evil.test"),
+        ("user[at]evil[.]test", "user@evil.test"),
+    ],
+)
+def test_refang(defanged, plain):
+    assert indicators.refang(defanged) == plain
+
+
+def test_find_indicators_skips_networks_ranges_and_whois_lines():
+    text = (
+        "inetnum: 10.0.0.0 - 10.0.0.255\nrange 10.1.0.0 - 10.1.0.255 and net 10.2.0.0/16\n"
+        "attacker 10.3.3.3 via http://10.4.4.4/x and a@10.5.5.5\n"
+    )
+    found = [(f.kind, f.value) for f in indicators.find_indicators(text)]
+    assert found == [("url", "http://10.4.4.4/x"), ("ip", "10.3.3.3")]
+
+
+@pytest.mark.parametrize(
+    ("address", "never"),
+    [
+        ("127.0.0.1", True),
+        ("0.0.0.0", True),
+        ("224.0.0.1", True),
+        ("255.255.255.255", True),
+        ("169.254.3.3", True),
+        ("::1", True),
+        ("ff02::1", True),
+        ("250.1.1.1", True),
+        ("10.0.0.1", False),
+        ("192.0.2.1", False),
+        ("2001:db8::1", False),
+        ("100.64.0.1", False),
+    ],
+)
+def test_never_offenders(address, never):
+    assert indicators.never_offender(ip_address(address)) is never
+
+
+def test_documentation_ranges():
+    assert indicators.is_documentation(ip_address("203.0.113.7"))
+    assert indicators.is_documentation(ip_address("2001:db8::7"))
+    assert not indicators.is_documentation(ip_address("10.0.0.7"))
+
+
+def test_mail_dates_with_retired_zone_names():
+    assert parse_mail_date("Thu, 9 Apr 2006 23:34:45 JST") == datetime(
+        2006, 4, 9, 14, 34, 45, tzinfo=UTC
+    )
+    assert parse_mail_date("Mon, 26 Oct 2015 11:28:27 UTz") == datetime(
+        2015, 10, 26, 11, 28, 27, tzinfo=UTC
+    )
+    assert parse_mail_date("Tue, 19 Jan 2016 14:32:40 -0500 (EST)") == datetime(
+        2016, 1, 19, 19, 32, 40, tzinfo=UTC
+    )
+    assert parse_mail_date("(invalid)") is None
+
+
+def test_free_times():
+    assert parse_any('10.0.0.1 - - [31/Jan/2014:07:19:02 +0100] "GET /"') == datetime(
+        2014, 1, 31, 6, 19, 2, tzinfo=UTC
+    )
+    assert parse_any("  - Mon, 21 Sep 2015 11:00AM PDT") == datetime(2015, 9, 21, 18, 0, tzinfo=UTC)
+    assert parse_any("|2015-09-14 07:49:54 CEST |81328588") == datetime(
+        2015, 9, 14, 5, 49, 54, tzinfo=UTC
+    )
+
+
+def test_syslog_time_uses_the_zone_of_the_date_header():
+    header = "Sat, 02 Mar 2024 03:10:00 +0100"
+    moment = parse_syslog(
+        "Mar  2 03:09:41 host sshd[1]: Failed",
+        reference=parse_mail_date(header),
+        zone=header_zone(header),
+    )
+    assert moment == datetime(2024, 3, 2, 2, 9, 41, tzinfo=UTC)
+
+
+def test_flat_yaml_reads_quoted_tagged_and_continued_values():
+    text = (
+        "---\nDate: '2015-05-15 17:03:11-07:00'\nTargeted-URL: !!python/unicode 'http://x.test/'\n"
+        "Source: 10.1.1.1\nNote: first\n  second\nSource: 10.9.9.9\n"
+    )
+    assert parse_flat(text, max_bytes=10_000) == {
+        "date": "2015-05-15 17:03:11-07:00",
+        "targeted-url": "http://x.test/",
+        "source": "10.1.1.1",
+        "note": "first second",
+    }
+
+
+@pytest.mark.parametrize(
+    "value", ["!!python/object/apply:os.system ['id']", "!!binary aGVsbG8=", "*alias", "&anchor x"]
+)
+def test_flat_yaml_refuses_tags_and_aliases(value):
+    with pytest.raises(ParseError):
+        parse_flat(f"Source: {value}\n", max_bytes=10_000)
