@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv6Address
 
+from abusedesk.domain.policy import Classification, Policy
+
 IPAddress = IPv4Address | IPv6Address
 
 #: The 32 category/type pairs of XARF v4.
@@ -80,6 +82,18 @@ RSIT_FOR_XARF: Mapping[str, str] = {
     "vulnerability/open_service": "vulnerable-system",
 }
 
+class EventRole(StrEnum):
+    """What the address of an event did: the offence, or suffered it."""
+
+    OFFENDER = "offender"
+    #: Attacked, not attacking: the spoofed source of an amplification attack, the target of
+    #: a DDoS. A victim is told, never held to a clause.
+    VICTIM = "victim"
+
+
+VICTIM_REASON = "the listed address is the victim of the reported activity, not its source"
+
+
 class TimeSource(StrEnum):
     """Where an event's time was read from, best first."""
 
@@ -110,6 +124,7 @@ class Event:
     #: The field the time was read from ("Arrival-Date", "Received header", "Date header" ...),
     #: finer than ``time_source``; shown to analysts who question a time.
     time_field: str | None = None
+    role: EventRole = EventRole.OFFENDER
 
     def with_clauses(self, clause_ids: tuple[str, ...]) -> Event:
         return replace(self, clause_ids=clause_ids)
@@ -135,3 +150,27 @@ class Event:
             if value is not None:
                 return str(value)
         return None
+
+
+def classify_pair(policy: Policy, category: str, type_: str, *, rsit: str | None,
+                  role: EventRole) -> Classification:
+    """The clauses a kind of event breaks under ``policy``; a victim breaks none."""
+    if role is EventRole.VICTIM:
+        return Classification((), VICTIM_REASON)
+    return policy.classify(category, type_, rsit=rsit)
+
+
+def classify_event(event: Event, policy: Policy) -> Event:
+    """The event with the clause ids it maps to under ``policy``.
+
+    When it maps to none for a stated reason (a notice, a victim), the reason is kept in
+    ``details["not_a_violation"]`` so an analyst sees why no clause applies.
+    """
+    found = classify_pair(policy, event.category, event.type, rsit=event.rsit_type,
+                          role=event.role)
+    details = event.details
+    if found.not_a_violation is not None:
+        details = {**details, "not_a_violation": found.not_a_violation}
+    elif "not_a_violation" in details:
+        details = {k: v for k, v in details.items() if k != "not_a_violation"}
+    return replace(event, clause_ids=found.clause_ids, details=details)

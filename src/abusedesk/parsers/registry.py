@@ -30,7 +30,7 @@ from datetime import datetime
 from email.message import Message
 
 from abusedesk.domain.errors import InputLimitExceeded, ParseError
-from abusedesk.domain.events import Event
+from abusedesk.domain.events import Event, classify_event
 from abusedesk.domain.policy import Policy
 from abusedesk.parsers import (
     acns,
@@ -147,15 +147,9 @@ def finish(result: ParseResult, ctx: Context, policy: Policy | None) -> ParseRes
     if not result.not_abuse and not events:
         raise ParseError(f"recognised as {result.format} but no offender could be read")
     if policy is not None:
-        events = tuple(classify(event, policy) for event in events)
+        events = tuple(classify_event(event, policy) for event in events)
     warnings = tuple(dict.fromkeys((*result.warnings, *ctx.warnings)))
     return replace(result, events=events, warnings=warnings)
-
-
-def classify(event: Event, policy: Policy) -> Event:
-    """The event with the clause ids its category maps to under ``policy``."""
-    found = policy.classify(event.category, event.type, rsit=event.rsit_type)
-    return event.with_clauses(found.clause_ids)
 
 
 def fold_duplicates(events: tuple[Event, ...]) -> tuple[Event, ...]:
