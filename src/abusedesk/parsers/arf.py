@@ -218,6 +218,8 @@ def parse(message: Message, ctx: Context) -> ParseResult | None:
     email = indicators.email_address(_first(fields, "original-mail-from"))
     if email is None and reported is not None:
         email = indicators.email_address(mime.header(reported, "Return-Path"))
+    if email is None and hop is not None:
+        email = hop.envelope_from
     url = _first(fields, "reported-uri")
     if url and not re.match(r"(?i)^(https?|ftp)://", url):
         url = None

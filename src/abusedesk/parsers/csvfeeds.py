@@ -3,9 +3,15 @@
 Each layout is a mapping table, not code (the IntelMQ way): which column holds the offender,
 the port, the time and the kind. A CSV whose header names none of the layouts is read by
 column aliases (``ip``/``src_ip``/``source_ip``, ``port``/``src_port``, ``timestamp`` ...)
-when it has an address column; its kind then comes from a ``type``/``infection`` column, the
-file name or the subject. Times without a zone are UTC except where the layout says
+when it has an address column; its kind then comes from a ``type``/``threat`` column, a
+malware-family column (an infected host), the file name or the subject. Column names lose
+notes in brackets (``dateadded (UTC)``). The delimiter is sniffed (``,``, ``;``, tab, ``|``:
+European senders write ``;``). Times without a zone are UTC except where the layout says
 otherwise (AbuseHUB writes Dutch local time, as its notices state).
+
+National CERTs and abuse.ch paste their CSV into the mail body under a preamble;
+``text_blocks`` finds such blocks (a header row naming an address or URL column, then rows
+of as many fields) so that free text reads them by column, not by guessing.
 """
 
 from __future__ import annotations
@@ -58,6 +64,9 @@ class Layout:
     date_time: tuple[str, str] | None = None  # separate date and time columns
     kind: tuple[str, ...] = ()
     zone: str | None = None  # IANA zone of zone-less times; UTC when None
+    #: Columns naming a malware family: a value there that no vocabulary knows still says
+    #: the host is infected (CERT-Bund ``malware``: ``gozi``).
+    infection: tuple[str, ...] = ()
 
 
 ABUSEHUB = Layout(
@@ -92,9 +101,13 @@ GENERIC = Layout(
         "last_seen",
         "lastseen",
         "seen",
+        "dateadded",
+        "date_added",
     ),
     kind=("category", "classification", "type", "report_type", "infection", "threat", "tag"),
+    infection=("malware", "malware_family", "infection", "botnet", "family"),
 )
+_DELIMITERS = (",", ";", "\t", "|")
 
 
 def decode_csv(data: bytes, ctx: Context, what: str) -> list[list[str]]:
@@ -104,13 +117,24 @@ def decode_csv(data: bytes, ctx: Context, what: str) -> list[list[str]]:
         raise ParseError(f"{what} contains NUL bytes; not a CSV file")
     try:
         rows = []
-        for row in csv.reader(io.StringIO(text)):
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter_of(text)):
             rows.append(row)
             if len(rows) > ctx.limits.max_events + 100:
                 raise InputLimitExceeded(f"{what} has more than {ctx.limits.max_events} rows")
         return rows
     except csv.Error as exc:
         raise ParseError(f"{what} is not valid CSV ({exc})") from None
+
+
+def delimiter_of(text: str) -> str:
+    """The delimiter of a CSV text: the one its first line uses most (``,`` on a tie)."""
+    first = text.lstrip().split("\n", 1)[0]
+    return max(_DELIMITERS, key=lambda d: (first.count(d), d == ","))
+
+
+def column(name: str) -> str:
+    """A column name as the layouts spell it: lower case, notes in brackets dropped."""
+    return re.sub(r"\s*\([^)]*\)", "", name).strip().strip("#;\"' ").strip().lower()
 
 
 def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
@@ -120,13 +144,13 @@ def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
             continue
         first = row[0].strip()
         if first.startswith((";", "#")):
-            names = [c.strip().lower() for c in re.split(r",", ",".join(row).lstrip(";# "))]
+            names = [column(c) for c in re.split(r",", ",".join(row).lstrip(";# "))]
             if len(names) > 2 and index == 0:
                 return names, [
                     r for r in rows[index + 1 :] if r and not r[0].startswith((";", "#"))
                 ]
             continue
-        return [c.strip().lower() for c in row], rows[index + 1 :]
+        return [column(c) for c in row], rows[index + 1 :]
     return [], []
 
 
@@ -183,7 +207,8 @@ def _row_event(
         pair = (
             taxonomy.lookup(*(record.get(k) for k in layout.kind))
             or taxonomy.classify_text(" ".join(filter(None, (record.get(k) for k in layout.kind))))
-            or taxonomy.classify_text(hint)
+            or (("infrastructure", "botnet") if _get(record, layout.infection) else None)
+            or taxonomy.classify_text(re.sub(r"[-_.]+", " ", hint or ""))
             or taxonomy.classify_text(ctx.subject)
         )
     if pair is None:
@@ -258,3 +283,46 @@ def parse_document(data: bytes, ctx: Context) -> ParseResult | None:
     except ParseError:
         return None
     return ParseResult(layout, tuple(events), reporter=ctx.reporter)
+
+
+def text_blocks(lines: list[str]) -> list[tuple[int, int, list[list[str]]]]:
+    """CSV blocks pasted in text: ``(first line, end line, rows)`` with the header row first.
+
+    A block starts at a line of at least three delimited names (``#``/``;`` comment marks
+    allowed) that include an address or URL column, and takes the following rows with as many
+    fields; it needs one such row at least.
+    """
+    blocks = []
+    number = 0
+    while number < len(lines):
+        header = _header_cells(lines[number])
+        if header is None:
+            number += 1
+            continue
+        cells, delimiter = header
+        rows = [cells]
+        end = number + 1
+        while end < len(lines) and lines[end].strip():
+            row = next(csv.reader([lines[end]], delimiter=delimiter), [])
+            if len(row) != len(cells):
+                break
+            rows.append(row)
+            end += 1
+        if len(rows) > 1:
+            blocks.append((number, end, rows))
+            number = end
+        else:
+            number += 1
+    return blocks
+
+
+def _header_cells(line: str) -> tuple[list[str], str] | None:
+    text = line.strip().lstrip("#;").strip()
+    if not text or indicators.IPV4_RE.search(text) or "://" in text:
+        return None
+    delimiter = delimiter_of(text)
+    cells = [column(c) for c in next(csv.reader([text], delimiter=delimiter), [])]
+    if len(cells) < 3 or not all(re.fullmatch(r"[a-z][\w .-]{0,40}", c) for c in cells):
+        return None
+    names = set(cells)
+    return (cells, delimiter) if names & set(GENERIC.ip) or names & set(GENERIC.url) else None

@@ -1,20 +1,26 @@
 """Free text: complaints written for people, read for their indicators.
 
 The last step of the detection order. The text (subject and body parts, HTML turned into
-text; attached messages and evidence attachments are not read) is searched for:
+text with link targets kept; attached messages and evidence attachments are not read) is
+searched for:
 
-1. tables (``|ip |domain |url |``) whose header names the columns: one event per row;
-2. labelled records (``IP: …`` / ``URL: …`` / ``Time: …`` lines grouped by blank lines);
-3. the remaining IP addresses and URLs, each with the kind of abuse named by the nearest
-   heading above it (``IPs Engaged In Harvesting On Your Network:``) or by the whole
-   complaint, and the first time written on its line or the lines under it.
+1. CSV blocks pasted in the body (national CERTs, abuse.ch): one event per row, by column;
+2. a pasted header block (``Received:`` lines): the hand-over hop is the spam's source;
+3. tables (``|ip |domain |url |``) whose header names the columns: one event per row;
+4. labelled records (``IP: …`` / ``URL: …`` / ``Time: …`` lines grouped by blank lines);
+5. the remaining IP addresses and URLs (``textevents.loose_events``), each with the kind of
+   abuse named on its line, by the nearest heading above it or by the whole complaint, and
+   the first time written on its line or the lines under it.
 
-Defanged URLs (``hxxp``, ``[.]``, `` [dot] ``) are refanged first. Never offenders here: the
-reporter's and the recipient's own domains, reference sites (standards bodies, registries,
-anti-abuse organisations), whois output, networks and ranges, and, unless the options say
-otherwise, documentation addresses. URLs count as offenders only for kinds of abuse that live
-at a URL (phishing, malware, fraud, copyright, compromised sites); for spam or attacks the
-offender is the address. A complaint whose words name no kind of abuse is quarantined.
+Lines read by one step are not read again by a later one. Defanged URLs (``hxxp``, ``[.]``,
+`` [dot] ``) are refanged first. Never offenders here: the reporter's and the recipient's
+own domains, reference sites (standards bodies, registries, anti-abuse organisations), whois
+output, networks and ranges, victims (``textevents``), and, unless the options say otherwise,
+documentation addresses. URLs count as offenders only for kinds of abuse that live at a URL
+(phishing, malware, fraud, copyright, compromised sites); for spam or attacks the offender is
+the address. Repeated mentions of one offender are folded (``textevents.fold``). A complaint
+whose words name no kind of abuse is quarantined; so is one whose words are only inside an
+Outlook TNEF attachment (``winmail.dat``), which is not read.
 """
 
 from __future__ import annotations
@@ -22,21 +28,23 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import replace
 from email.message import Message
 
 from abusedesk.domain.errors import ParseError
 from abusedesk.domain.events import Event
-from abusedesk.parsers import indicators, mime, taxonomy
-from abusedesk.parsers.received import first_hop
+from abusedesk.parsers import csvfeeds, indicators, mime, taxonomy, textevents
+from abusedesk.parsers.received import PastedTrace, first_hop, trace_in_text
 from abusedesk.parsers.result import Context, ParseResult
-from abusedesk.parsers.textrecords import Record, labelled, tables
-from abusedesk.parsers.timeparse import parse_any
+from abusedesk.parsers.textrecords import labelled, stated_times, tables
 
 FORMAT = "free-text"
 FORMATS = frozenset({FORMAT, "phishing"})
-URL_KINDS = frozenset({"content", "copyright", "infrastructure"})
+TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
+TNEF_REASON = (
+    "the complaint's text is in a TNEF attachment (winmail.dat, Outlook's rich-text format), "
+    "which abusedesk does not read; open it by hand or ask the complainant for plain text"
+)
 
 #: Sites that complaints link to as reference, never as offenders.
 REFERENCE_DOMAINS = frozenset(
@@ -94,7 +102,13 @@ def body_text(message: Message, ctx: Context) -> str:
 
 
 def html_to_text(markup: str) -> str:
+    """The text of HTML, one line per block; a link's target is kept beside its words."""
     markup = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", markup)
+    markup = re.sub(
+        r"(?is)<a\b[^>]{0,2000}?href\s*=\s*[\"']?((?:https?|ftp)://[^\"'\s>]+)[^>]{0,2000}>",
+        r" \1 ",
+        markup,
+    )
     markup = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>|</tr\s*>|</li\s*>", "\n", markup)
     markup = re.sub(r"(?i)</t[dh]\s*>", " | ", markup)
     markup = re.sub(r"<[^>]{0,2000}>", " ", markup)
@@ -104,9 +118,24 @@ def html_to_text(markup: str) -> str:
 def parse_mail(message: Message, ctx: Context) -> ParseResult:
     """Read a complaint mail as free text; ParseError when no offender can be read."""
     text = body_text(message, ctx)
-    result = parse_text(text, ctx)
+    tnef = any(
+        mime.content_type(p) in TNEF_TYPES or (mime.filename(p) or "").lower() == "winmail.dat"
+        for p in mime.walk(message)
+    )
+    try:
+        result = parse_text(f"{ctx.subject or ''}\n{text}", ctx)
+    except ParseError:
+        if tnef:
+            raise ParseError(TNEF_REASON) from None
+        raise
     if result.events:
+        if tnef:
+            return replace(
+                result, warnings=(*result.warnings, "a winmail.dat (TNEF) part was not read")
+            )
         return result
+    if tnef:
+        raise ParseError(TNEF_REASON)
     attached = _attached_message(message, ctx)
     if attached is not None:
         event = _forwarded_spam(attached, text, ctx)
@@ -175,166 +204,73 @@ def parse_text(text: str, ctx: Context) -> ParseResult:
     lines = text.splitlines()
     doc_pair = document_pair(text, ctx.subject)
     own = ctx.own_domains() | REFERENCE_DOMAINS
-    records, used_lines = tables(lines) + labelled(lines), set()
-    for record in records:
-        used_lines.update(range(record.line, record.line + 1))
     events: list[Event] = []
+    used: set[int] = set()
     unclassified = 0
+    csv_layouts = []
+    for start, end, rows in csvfeeds.text_blocks(lines):
+        try:
+            layout, found = csvfeeds.read_rows(
+                rows, ctx, what=f"CSV at text line {start + 1}", hint=None
+            )
+        except ParseError:
+            continue
+        if found:
+            events.extend(found)
+            csv_layouts.append(layout)
+            used.update(range(start, end))
+    trace = trace_in_text(lines, ctx.limits)
+    if trace is not None:
+        used |= trace.lines
+        event = _pasted_trace_event(trace, doc_pair, ctx)
+        if event is not None:
+            events.append(event)
+    records = [r for r in tables(lines) + labelled(lines) if not (r.lines & used)]
     for record in records:
-        pair = (
-            taxonomy.classify_text(" ".join(record.values.values()))
-            if doc_pair is None
-            else doc_pair
-        )
-        event = _record_event(record, pair, ctx, own)
-        if event == "unclassified":
+        used |= record.lines
+        pair = doc_pair or taxonomy.classify_text(" ".join(record.values.values()))
+        found_event = textevents.record_event(record, pair, ctx, own)
+        if found_event == textevents.UNCLASSIFIED:
             unclassified += 1
-        elif event is not None:
-            events.append(event)  # type: ignore[arg-type]
-    record_values = {v for r in records for v in r.values.values()}
-    for event_or_flag in _loose(lines, doc_pair, ctx, own, record_values):
-        if event_or_flag == "unclassified":
+        elif found_event is not None:
+            events.append(found_event)  # type: ignore[arg-type]
+    for item in textevents.loose_events(lines, doc_pair, ctx, own, used):
+        if item == textevents.UNCLASSIFIED:
             unclassified += 1
         else:
-            events.append(event_or_flag)  # type: ignore[arg-type]
+            events.append(item)  # type: ignore[arg-type]
     if not events and unclassified:
         raise ParseError("indicators found, but no kind of abuse is named; classify by hand")
-    fmt = "phishing" if events and all(e.type == "phishing" for e in events) else FORMAT
-    return ParseResult(fmt, tuple(events), reporter=ctx.reporter, subject=ctx.subject)
-
-
-def _allowed_ip(value: str | None, ctx: Context) -> object:
-    address = indicators.offender_ip(value)
-    if address is None:
-        return None
-    if indicators.is_documentation(address) and not ctx.options.free_text_documentation_ranges:
-        return None
-    return address
-
-
-def _allowed_url(url: str | None, own: set[str] | frozenset[str]) -> str | None:
-    if not url or not re.match(r"(?i)^(https?|ftp)://", url):
-        return None
-    host = indicators.url_host(url)
-    if host is None or "*" in url.split("/")[2]:
-        return None  # munged ("http://*MUNGED*/")
-    if indicators.registered_domain(host) in own:
-        return None
-    return url
-
-
-def _record_event(
-    record: Record, pair: tuple[str, str] | None, ctx: Context, own: set[str] | frozenset[str]
-) -> Event | str | None:
-    values = record.values
-    ip_text = indicators.IPV4_RE.search(values.get("ip", "")) or indicators.IPV6_RE.search(
-        values.get("ip", "")
+    events = textevents.fold(events, stated_times(lines))
+    return ParseResult(
+        _format(events, csv_layouts), tuple(events), reporter=ctx.reporter, subject=ctx.subject
     )
-    ip = _allowed_ip(ip_text.group(0) if ip_text else None, ctx)
-    url_match = indicators.URL_RE.search(indicators.refang(values.get("url", "")))
-    url = _allowed_url(url_match.group(0) if url_match else None, own)
-    if ip is None and url is None:
+
+
+def _format(events: list[Event], csv_layouts: list[str]) -> str:
+    """``phishing`` when every event is; a CSV layout's name when only CSV blocks were read."""
+    if events and all(e.type == "phishing" for e in events):
+        return "phishing"
+    if csv_layouts and all((e.evidence or "").startswith("CSV at text line") for e in events):
+        return csv_layouts[0]
+    return FORMAT
+
+
+def _pasted_trace_event(
+    trace: PastedTrace, doc_pair: tuple[str, str] | None, ctx: Context
+) -> Event | None:
+    """The spam's source read from headers pasted into the complaint."""
+    pair = (
+        doc_pair if doc_pair is not None and doc_pair[0] == "messaging" else ("messaging", "spam")
+    )
+    ip = textevents.allowed_ip(str(trace.hop.ip), ctx)
+    if ip is None:
         return None
-    if pair is None:
-        return "unclassified"
-    if pair[0] not in URL_KINDS:
-        url = None
-        if ip is None:
-            return None
-    time = parse_any(values.get("time"))
-    domain = values.get("domain")
-    if domain and indicators.registered_domain(domain) in own:
-        domain = None
     return ctx.event(
         *pair,
-        ip=ip,
-        url=url,
-        port=values.get("port"),
-        domain=domain,
-        time=time,  # type: ignore[arg-type]
-        time_field="time written in the complaint" if time else None,
-        evidence=f"text line {record.line + 1}",
+        ip=ip,  # type: ignore[arg-type]
+        email=trace.sender,
+        time=trace.hop.time,
+        time_field="Received header pasted in the complaint" if trace.hop.time else None,
+        evidence=f"pasted headers, text line {min(trace.lines) + 1}",
     )
-
-
-def _loose(
-    lines: list[str],
-    doc_pair: tuple[str, str] | None,
-    ctx: Context,
-    own: set[str] | frozenset[str],
-    skip: set[str],
-) -> Iterator[Event | str]:
-    section: tuple[str, str] | None = None
-    found = list(indicators.find_indicators("\n".join(lines)))
-    by_line: dict[int, list[indicators.Found]] = {}
-    for item in found:
-        by_line.setdefault(item.line, []).append(item)
-    indicator_lines = sorted(by_line)
-    for number, line in enumerate(lines):
-        if number not in by_line:
-            heading = taxonomy.classify_text(line) if len(line) < 200 else None
-            if heading is not None and not re.search(r"https?://", line):
-                section = heading
-            continue
-        items = [
-            i
-            for i in by_line[number]
-            if i.value not in skip and not any(i.value in s for s in skip)
-        ]
-        pair = taxonomy.classify_text(re.sub(r"https?://\S+", " ", line)) or section or doc_pair
-        urls = [i.value for i in items if i.kind == "url"]
-        ips = [i.value for i in items if i.kind == "ip"]
-        time = _time_near(lines, number, indicator_lines)
-        if pair is None:
-            if any(_allowed_ip(v, ctx) for v in ips) or any(_allowed_url(u, own) for u in urls):
-                yield "unclassified"
-            continue
-        line_ip = next((a for a in (_allowed_ip(v, ctx) for v in ips) if a is not None), None)
-        emitted = False
-        if pair[0] in URL_KINDS:
-            for url in urls:
-                allowed = _allowed_url(url, own)
-                if allowed is None:
-                    continue
-                event = ctx.event(
-                    *pair,
-                    url=allowed,
-                    ip=line_ip,
-                    time=time,  # type: ignore[arg-type]
-                    time_field="time written in the complaint" if time else None,
-                    evidence=f"text line {number + 1}",
-                )
-                if event is not None:
-                    emitted = True
-                    yield event
-        if emitted:
-            continue
-        for value in ips:
-            address = _allowed_ip(value, ctx)
-            if address is None:
-                continue
-            event = ctx.event(
-                *pair,
-                ip=address,
-                time=time,  # type: ignore[arg-type]
-                time_field="time written in the complaint" if time else None,
-                evidence=f"text line {number + 1}",
-            )
-            if event is not None:
-                yield event
-
-
-def _time_near(lines: list[str], number: int, indicator_lines: list[int]) -> datetime | None:
-    """A time on the indicator's line, or on the lines under it before the next indicator."""
-    following = [n for n in indicator_lines if n > number]
-    stop = min(following[0] if following else len(lines), number + 8)
-    for index in range(number, stop):
-        text = re.sub(r"https?://\S+", " ", lines[index])
-        if index > number and not text.strip():
-            if index > number + 1:
-                break
-            continue
-        moment = parse_any(text)
-        if moment is not None:
-            return moment
-    return None

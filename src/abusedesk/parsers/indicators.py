@@ -13,6 +13,12 @@ Two rules decide whether an address may be an offender (documented in docs/forma
 
 Refanging undoes what phishing reporters do to make URLs unclickable: ``hxxp``, ``[.]``,
 ``(.)``, `` [dot] ``, ``[:]``, ``[at]``.
+
+Text names victims too. ``find_indicators`` says which side each indicator is on: an address
+after ``=>``, ``->``, ``against``, ``to``, ``dst``/``DST=`` or ``target`` (with no ``from``/``src``
+in between) is a *destination*; an indicator under a victim label (``Target brand:``,
+``Original work:``) or after "the original … is at" is a *victim*. Callers decide what to do
+with them (free text never reports victims, and drops destinations when a source is named).
 """
 
 from __future__ import annotations
@@ -172,6 +178,57 @@ class Found:
     kind: str  # "ip" | "url"
     value: str
     line: int
+    port: int | None = None  # written with the address: "198.51.100.7:8080"
+    role: str = "offender"  # "offender" | "destination" | "victim"
+
+
+# The last direction word before an address decides its side: a source word ("from") makes
+# it the offender; a destination word makes it the victim when at most three words stand
+# between them ("against our server 203.0.113.5"), so "hosts connecting to our network:
+# 198.51.100.7" still names an offender.
+_DIRECTION = re.compile(
+    r"(=>|->|-->|DST=|SRC=|\b(?:to|against|dst|dest\w*|destination|target\w*|victim\w*|gegen|"
+    r"contre|contra|на|from|src|source|by|von|desde|с)\b)",
+    re.I,
+)
+_LINE_END_DIRECTION = re.compile(
+    r"(?:=>|->|\b(?:to|against|from|gegen|von|contre|contra|desde))\s*$", re.I
+)
+_SOURCE_WORDS = frozenset({"from", "src", "source", "src=", "by", "von", "desde", "с"})
+# Prose that introduces the victim's own resource: "the original is available at <url>".
+_VICTIM_PROSE = re.compile(
+    r"(?:original|genuine|legitimate|official|authori[sz]ed|real)\s+(?:copyrighted\s+)?"
+    r"(?:work|content|site|website|web\s*site|page|material|title|source|version|domain|brand|"
+    r"service|is|can|available|located|published|found|here)\b[^.;]{0,60}$"
+    r"|(?:target(?:ed)?\s+brand|brand\s+site|copyrighted\s+work)\b[^.;]{0,60}$",
+    re.I,
+)
+_VICTIM_LABEL_LINE = re.compile(
+    r"^\s*[-*•]?\s*[^:]{0,40}\b(?:target\w*|original|legitimate|genuine|official|brand|"
+    r"victim\w*|honeypot|sensor|destination|dest|dst)\b[^:]{0,20}[:：]",
+    re.I,
+)
+
+
+def _role(line: str, start: int, previous: str) -> str:
+    """Which side the indicator starting at ``start`` of ``line`` is on."""
+    if _VICTIM_LABEL_LINE.match(line):
+        return "victim"
+    before = line[:start]
+    context = f"{previous.strip()} {before}" if previous.strip() else before
+    if _VICTIM_PROSE.search(context[-120:]):
+        return "victim"
+    before = re.sub(r"^[\s>]+", "", before)
+    if not before.strip() and _LINE_END_DIRECTION.search(previous):
+        before = f"{previous.strip()} "  # "… against" / "… from" cut at the line's end
+    found = list(_DIRECTION.finditer(before[-60:]))
+    if not found or found[-1].group(1).lower() in _SOURCE_WORDS:
+        return "offender"
+    last = found[-1]
+    if last.group(1) in ("=>", "->", "-->", "DST="):
+        return "destination"
+    between = before[-60:][last.end() :]
+    return "destination" if ":" not in between and len(between.split()) <= 3 else "offender"
 
 
 # whois output that fail2ban and some reporters paste; its addresses are registry data,
@@ -197,10 +254,13 @@ def find_indicators(text: str) -> Iterator[Found]:
 
     Addresses inside a found URL are reported as part of the URL only; an address written
     as a network (``10.0.0.0/24``) or a range (``10.0.0.0 - 10.0.0.255``) is no offender
-    and is skipped.
+    and is skipped, but a ``/32`` (``/128``) is one host. A port written after an IPv4
+    address (``1.2.3.4:8080``) travels with it. Each indicator carries its side (``role``).
     """
+    previous = ""
     for number, raw_line in enumerate(text.splitlines()):
         if is_whois_line(raw_line):
+            previous = ""
             continue
         line = (
             refang(raw_line)
@@ -215,16 +275,17 @@ def find_indicators(text: str) -> Iterator[Found]:
         spans: list[tuple[int, int]] = []
         for match in URL_RE.finditer(line):
             spans.append(match.span())
-            yield Found("url", match.group(0), number)
+            yield Found("url", match.group(0), number, role=_role(line, match.start(), previous))
         for pattern in (IPV4_RE, IPV6_RE):
             for match in pattern.finditer(line):
                 start, end = match.span()
-                if any(s <= start < e for s, e in spans):
-                    continue
-                after = line[end : end + 4]
+                if any(s <= start < e for s, e in spans) or parse_ip(match.group(0)) is None:
+                    continue  # inside a URL, or no address at all ("09:00:01")
+                after = line[end : end + 6]
                 before = line[max(0, start - 6) : start]
+                host_prefix = re.match(r"/(?:32|128)(?!\d)", after)
                 if (
-                    after.startswith("/")
+                    (after.startswith("/") and not host_prefix)
                     or re.match(r"\s*-\s*\d", after)
                     or re.search(r"\d\s*-\s*$", before)
                 ):
@@ -233,4 +294,12 @@ def find_indicators(text: str) -> Iterator[Found]:
                     continue  # "user@[1.2.3.4]"-style or "10.0.0.1@example.com" local parts
                 if line[end : end + 1] == "@":
                     continue
-                yield Found("ip", match.group(0), number)
+                port = re.match(r":(\d{1,5})(?![\d.:])", after) if pattern is IPV4_RE else None
+                yield Found(
+                    "ip",
+                    match.group(0),
+                    number,
+                    port=int(port.group(1)) if port and 0 < int(port.group(1)) < 65536 else None,
+                    role=_role(line, start, previous),
+                )
+        previous = line

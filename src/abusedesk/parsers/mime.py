@@ -96,11 +96,19 @@ def check_tree(message: Message, limits: Limits) -> None:
 
 
 def walk(message: Message) -> Iterator[Message]:
-    """Every part, depth first, without recursion (the tree was bounded by ``check_tree``)."""
+    """Every part of ``message`` itself, depth first, without recursion.
+
+    An attached message (``message/rfc822`` and the other ``message/*`` types) is yielded but
+    not entered: its parts belong to another mail (a forwarded report, the spam a report
+    quotes), which is read by unwrapping it (``forwarded``) or as evidence, never as parts
+    of the complaint around it. The tree was bounded by ``check_tree``.
+    """
     stack = [message]
     while stack:
         part = stack.pop()
         yield part
+        if part is not message and content_type(part).startswith("message/"):
+            continue
         payload = part.get_payload()
         if isinstance(payload, list):
             stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
@@ -228,6 +236,13 @@ def payload_bytes(part: Message, limits: Limits) -> bytes:
     text = payload if isinstance(payload, str) else ""
     check_size("a MIME part", len(text), limits.max_part_bytes * 2)
     encoding = (header(part, "Content-Transfer-Encoding") or "").strip().lower()
+    if encoding not in ("base64", "quoted-printable"):
+        # 7bit/8bit/binary: the bytes as sent. ``get_payload()`` has already decoded 8-bit
+        # text with the declared charset, so re-encoding that string would decode it twice.
+        undecoded = part.get_payload(decode=True)
+        as_sent = undecoded if isinstance(undecoded, bytes) else _restore_bytes(text)
+        check_size("a decoded MIME part", len(as_sent), limits.max_part_bytes)
+        return as_sent
     data = _restore_bytes(text)
     if encoding == "base64":
         with contextlib.suppress(binascii.Error, ValueError):

@@ -1,10 +1,13 @@
 """SpamCop reports and Spamhaus notices: plain-text mails from two anti-spam organisations.
 
 SpamCop (``…@reports.spamcop.net``, subject ``[SpamCop (1.2.3.4) id:…]``) writes the source
-as ``Email from 1.2.3.4 / <date>`` and hosted spam sites as ``Spamvertised web site: <url>``;
-the quoted spam that follows is evidence, not offenders. Spamhaus (``…@spamhaus.org``) sends
-listing notices naming an SBL/XBL/DBL record and the listed addresses; they are blocklist
-events. The AUP lets the provider rely on both as evidence.
+as ``Email from 1.2.3.4 / <date>`` and hosted spam sites as ``Spamvertised web site: <url>``
+followed by the address it resolved the site to (``<url> is 1.2.3.4; <date>``); the quoted
+spam after ``Offending message:`` (older) or ``[ Offending message ]`` (current) is evidence,
+not offenders. Spamhaus (``…@spamhaus.org``) sends listing notices naming an SBL/XBL/DBL
+record and the listed addresses (a ``/32`` is one host); they are blocklist events, dated by
+the time written next to the address (``Listed: …``). The AUP lets the provider rely on both
+as evidence.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from abusedesk.domain.events import Event
 from abusedesk.parsers import indicators, mime, taxonomy
 from abusedesk.parsers.result import Context, ParseResult
+from abusedesk.parsers.textevents import allowed_ip, fold
+from abusedesk.parsers.textrecords import time_near
 from abusedesk.parsers.timeparse import parse_mail_date
 
 _SPAMCOP_SUBJECT = re.compile(r"\[SpamCop \(([^)\s]+)\)\s*id:(\d+)\]", re.I)
 _EMAIL_FROM = re.compile(r"^\s*Email from\s+([0-9A-Fa-f:.]+)\s*/\s*(.+?)\s*$", re.M)
 _SPAMVERTISED = re.compile(r"^\s*Spamvertised web site:\s*(\S+)", re.M | re.I)
+_RESOLVED = re.compile(r"^\s*(\S+)\s+is\s+([0-9A-Fa-f:.]+)\s*;\s*(.+?)\s*$", re.M)
+_OFFENDING = re.compile(r"^\s*(?:\[\s*Offending message\s*\]|Offending message:)", re.M | re.I)
 _LISTING = re.compile(r"\b((?:SBL|XBL|DBL|CSS)\d+)\b")
 
 
@@ -46,7 +54,8 @@ def _spamcop(message: Message, ctx: Context) -> ParseResult | None:
     body = _body(message, ctx)
     report = _SPAMCOP_SUBJECT.search(ctx.subject or "")
     report_id = report.group(2) if report else None
-    head = body.split("Offending message:", 1)[0]  # what follows is the spam itself
+    marker = _OFFENDING.search(body)
+    head = body[: marker.start()] if marker else body  # what follows is the spam itself
     events = []
     for match in _EMAIL_FROM.finditer(head):
         time = parse_mail_date(match.group(2))
@@ -63,11 +72,16 @@ def _spamcop(message: Message, ctx: Context) -> ParseResult | None:
         )
     for match in _SPAMVERTISED.finditer(head):
         url = indicators.refang(match.group(1))
+        resolved = next((r for r in _RESOLVED.finditer(head) if r.group(1) == match.group(1)), None)
+        time = parse_mail_date(resolved.group(3)) if resolved else None
         events.append(
             ctx.event(
                 "messaging",
                 "spam",
                 url=url,
+                ip=indicators.offender_ip(resolved.group(2)) if resolved else None,
+                time=time,
+                time_field="SpamCop resolution of the site" if time else None,
                 report_id=report_id,
                 evidence="SpamCop report (spamvertised web site)",
             )
@@ -102,24 +116,26 @@ def _spamhaus(message: Message, ctx: Context) -> ParseResult | None:
         if listing or taxonomy.classify_text(text) == ("reputation", "blocklist")
         else taxonomy.classify_text(text) or ("reputation", "blocklist")
     )
-    events = []
-    for found in indicators.find_indicators(text):  # URLs in notices link to Spamhaus records
-        if found.kind == "ip":
-            ip = indicators.offender_ip(found.value)
-            if ip is not None and not (
-                indicators.is_documentation(ip) and not ctx.options.free_text_documentation_ranges
-            ):
-                events.append(
-                    ctx.event(
-                        *pair,
-                        ip=ip,
-                        report_id=listing.group(1) if listing else None,
-                        evidence="Spamhaus notice",
-                    )
-                )
+    lines = text.splitlines()
+    found = [f for f in indicators.find_indicators(text) if f.kind == "ip" and f.role == "offender"]
+    indicator_lines = sorted({f.line for f in found})
+    events: list[Event | None] = []
+    for item in found:  # URLs in notices link to Spamhaus records
+        ip = allowed_ip(item.value, ctx)
+        time = time_near(lines, item.line, indicator_lines)
+        events.append(
+            ctx.event(
+                *pair,
+                ip=ip,  # type: ignore[arg-type]
+                time=time,
+                time_field="time written next to the listed address" if time else None,
+                report_id=listing.group(1) if listing else None,
+                evidence="Spamhaus notice",
+            )
+        )
     return ParseResult(
         "spamhaus",
-        tuple(e for e in events if e),
+        tuple(fold([e for e in events if e is not None], [])),
         reporter=ctx.reporter,
         report_id=listing.group(1) if listing else None,
         subject=ctx.subject,

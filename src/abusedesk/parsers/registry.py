@@ -3,20 +3,23 @@ to the least, and the one entry point the processing job, the CLI and the benchm
 
 Detection order for mail (docs/formats.md explains each step):
 
-1. DMARC aggregate reports (routed away as not abuse)
-2. ARF / MARF feedback reports, DMARC failure reports among them
-3. Microsoft JMRP complaints (not ARF)
-4. XARF JSON attached to a mail
-5. X-ARF 0.1/0.2 (YAML ``report.txt``) and X-ARF-like YAML reports
-6. ACNS copyright notices (XML attachment, or inline in a PGP clear-signed body)
-7. IODEF documents attached
-8. Shadowserver reports (zipped or plain CSV attachment)
-9. other CSV reports (AbuseHUB, Spamhaus CERT)
-10. SpamCop and Spamhaus notices
-11. fail2ban reports
-12. Google Safe Browsing notifications
-13. forwarded reports, unwrapped and tried again from step 1
-14. free text with indicator extraction (phishing notices and the rest)
+1. bounces and automatic replies (routed away as not abuse)
+2. DMARC aggregate reports (routed away as not abuse)
+3. ARF / MARF feedback reports, DMARC failure reports among them
+4. Microsoft JMRP complaints (not ARF)
+5. XARF JSON attached to a mail
+6. X-ARF 0.1/0.2 (YAML ``report.txt``) and X-ARF-like YAML reports
+7. ACNS copyright notices (XML attachment, or inline in a PGP clear-signed body)
+8. IODEF documents attached
+9. Shadowserver reports (zipped or plain CSV attachment)
+10. other CSV reports (AbuseHUB, Spamhaus CERT)
+11. SpamCop and Spamhaus notices
+12. fail2ban reports
+13. Google Safe Browsing notifications
+14. forwarded reports, unwrapped and tried again from step 1
+15. free text with indicator extraction (phishing notices and the rest)
+
+Each step sees the parts of the mail itself; an attached message is entered only by step 14.
 
 Documents that are not mail (a JSON, XML, CSV or zip file given on the command line or
 posted to the API) are recognised by their first bytes and read by the same format modules.
@@ -35,6 +38,7 @@ from abusedesk.domain.policy import Policy
 from abusedesk.parsers import (
     acns,
     arf,
+    bounces,
     csvfeeds,
     dmarc,
     documents,
@@ -59,6 +63,7 @@ MailParser = Callable[[Message, Context], "ParseResult | None"]
 
 #: The detection order for mail; each returns None when the message is not its format.
 MAIL_PARSERS: tuple[tuple[str, MailParser], ...] = (
+    ("bounces", bounces.parse),
     ("dmarc", dmarc.parse_mail),
     ("arf", arf.parse),
     ("jmrp", jmrp.parse),

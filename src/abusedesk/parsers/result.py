@@ -36,8 +36,9 @@ class ParseResult:
     """The outcome of parsing one complaint.
 
     ``format`` names the parser that read it (docs/formats.md lists them); ``not_abuse`` is
-    true for reports that are no complaint (DMARC aggregate and failure reports, ARF
-    ``not-spam``) and then ``not_abuse_reason`` says why and ``events`` is empty.
+    true for mail that is no complaint (DMARC aggregate and failure reports, ARF
+    ``not-spam``, bounces, automatic replies) and then ``not_abuse_reason`` says why and
+    ``events`` is empty.
     """
 
     format: str

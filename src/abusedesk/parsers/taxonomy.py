@@ -4,8 +4,10 @@ Structured formats name their kind of abuse in their own vocabulary (ARF feedbac
 X-ARF report types, IODEF impact types, ACNS protocols); ``lookup`` maps those names through
 one table. Free text has only words; ``classify_text`` scores the words of a subject or a
 section heading against ordered rules, the more specific first (phishing before fraud, a
-botnet drone before "infected"). Nothing here guesses when no rule matches: the caller then
-quarantines the complaint for a person to classify.
+botnet drone before "infected"). The rules know the words complainants write in English,
+German, French, Spanish and Russian, and a few Japanese ones (matched without word
+boundaries, which Japanese does not write). Nothing here guesses when no rule matches: the
+caller then quarantines the complaint for a person to classify.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ _names(
     "malicious-url",
     "malware-distribution",
     "malicious-content",
+    "malware-download",
+    "payload-delivery",
 )
 _names(("content", "csam"), "csam", "child-abuse", "childabuse", "child-sexual-abuse")
 _names(("content", "brand_infringement"), "trademark", "brand-infringement", "counterfeit")
@@ -201,26 +205,46 @@ def lookup(*names: str | None) -> Pair | None:
 # Ordered rules for words in free text: the first rule with a match wins. Specific before
 # general; each pattern is matched case-insensitively on word boundaries.
 _TEXT_RULES: tuple[tuple[str, Pair], ...] = (
-    (r"child (?:sexual )?(?:abuse|exploitation)|csam|child porn", ("content", "csam")),
-    (r"dmarc|authentication[- ]failure report", ("reputation", "threat_intelligence")),
-    (r"phish\w*", ("content", "phishing")),
     (
-        r"copyright|infring\w*|dmca|unauthori[sz]ed (?:use|distribution)|piracy|pirated",
+        r"child (?:sexual )?(?:abuse|exploitation)|csam|child porn|kinderpornograf\w*|"
+        r"pédopornograph\w*|pornografía infantil|детск\w+ порнограф\w*",
+        ("content", "csam"),
+    ),
+    (r"dmarc|authentication[- ]failure report", ("reputation", "threat_intelligence")),
+    (
+        r"phish\w*|hameçonnage|filoutage|suplantación de identidad|фишинг\w*",
+        ("content", "phishing"),
+    ),
+    (
+        r"copyright|infring\w*|dmca|unauthori[sz]ed (?:use|distribution)|piracy|pirated|"
+        r"urheberrecht\w*|droits? d'auteur|contrefaçon|derechos de autor|авторск\w+ прав\w*",
         ("copyright", "copyright"),
     ),
     (
-        r"botnet|bot[- ]?net|drone|c&c|command[- ]and[- ]control|sinkhole\w*|zombie",
+        r"botnet\w*|bot[- ]?net|drones?|c&c|c2|command[- ]?(?:and|&)[- ]?control|sinkhole\w*|"
+        r"zombie|infect(?:ed|ion|ions)|(?:\w+-)?infektion\w*|infiziert\w*|infect[ée]e?s?|"
+        r"infectad[oa]s?|ботнет\w*|заражен\w*",
         ("infrastructure", "botnet"),
     ),
     (
-        r"malware|virus(?:es)?|trojan|ransomware|exploit[- ]kit|drive-by|malicious (?:content|file|code|software|url|link)s?",  # noqa: E501
+        r"malware|virus(?:es)?|trojan\w*|ransomware|exploit[- ]kit|drive-by|malicious (?:content|file|code|software|url|link)s?|"  # noqa: E501
+        r"schadprogramm\w*|schadsoftware|logiciels? malveillants?|software malicioso|"
+        r"programas? maliciosos?|вредоносн\w*|вирус\w*",
         ("content", "malware"),
     ),
-    (r"compromised|hacked|defaced|defacement|web ?shell", ("infrastructure", "compromised_server")),
-    (r"d?dos|denial[- ]of[- ]service|flood(?:ing)?|amplification", ("connection", "ddos")),
+    (
+        r"compromised|hacked|defaced|defacement|web ?shell|gehackt|kompromittiert\w*",
+        ("infrastructure", "compromised_server"),
+    ),
+    (
+        r"d?dos|denial[- ]of[- ]service|flood(?:ing)?|amplification|déni de service|"
+        r"denegación de servicio|d?dos(?:-\w+)+",
+        ("connection", "ddos"),
+    ),
     (
         r"brute[- ]?forc\w*|login attack|failed (?:login|password)s?|password guessing|dictionary attacks?|"  # noqa: E501
-        r"authentication failures?|invalid user",
+        r"authentication failures?|invalid user|anmeldeversuch\w*|force brute|fuerza bruta|"
+        r"подбор\w* парол\w*|перебор\w* парол\w*|брутфорс\w*",
         ("connection", "login_attack"),
     ),
     (r"sql[- ]injection", ("connection", "sql_injection")),
@@ -228,20 +252,40 @@ _TEXT_RULES: tuple[tuple[str, Pair], ...] = (
         r"vulnerability scan\w*|web[- ]attacks?|exploit attempts?|hack(?:ing)? attempts?",
         ("connection", "vulnerability_scan"),
     ),
-    (r"port ?scan\w*|scann(?:ing|er)|scans?", ("connection", "port_scan")),
+    (
+        r"(?:port|net) ?scan\w*|scann(?:ing|er)|scans?|balayage de ports|escaneos? de puertos|"
+        r"сканировани\w*",
+        ("connection", "port_scan"),
+    ),
     (r"harvest\w*", ("connection", "reconnaissance")),
     (
-        r"open (?:dns )?resolvers?|open (?:recursive|proxy|proxies|relay)",
+        r"open (?:dns )?resolvers?|open (?:recursive|proxy|proxies|relay)|"
+        r"open[- ](?:memcached|ntp|snmp|ssdp|chargen|mdns|ldap|portmapper|netbios|redis|"
+        r"elasticsearch|mongodb|rdp|smb|tftp|ipmi|cwmp)\w*|offene\w* [\w-]*(?:server|dienste?)\w*",
         ("vulnerability", "open_service"),
     ),
-    (r"spam\w*|unsolicited|junk mail|uce|ube|bulk e-?mail", ("messaging", "spam")),
-    (r"fraud\w*|scam\w*", ("content", "fraud")),
+    (
+        r"spam\w*|unsolicited|junk mail|uce|ube|bulk e-?mail|unerwünschte\w* (?:e-?mails?|werbung)|"
+        r"pourriels?|courriels? (?:non sollicités|indésirables)|"
+        r"correos? (?:electrónicos? )?no deseados?|correo basura|спам\w*",
+        ("messaging", "spam"),
+    ),
+    (r"fraud\w*|scam\w*|betrug\w*|escroquerie|estafa|мошенни\w*", ("content", "fraud")),
     (r"black ?list\w*|block ?list\w*|dnsbl|listed on|sbl\d*", ("reputation", "blocklist")),
     (r"suspicious", ("reputation", "threat_intelligence")),
 )
+#: Japanese writes no spaces between words: these are matched anywhere in the text.
+_UNBOUNDED_RULES: tuple[tuple[str, Pair], ...] = (
+    ("フィッシング", ("content", "phishing")),
+    ("著作権", ("copyright", "copyright")),
+    ("マルウェア|ウイルス", ("content", "malware")),
+    ("不正ログイン|ブルートフォース", ("connection", "login_attack")),
+    ("ポートスキャン", ("connection", "port_scan")),
+    ("迷惑メール|スパム", ("messaging", "spam")),
+)
 _COMPILED = tuple(
     (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.I), pair) for pattern, pair in _TEXT_RULES
-)
+) + tuple((re.compile(pattern), pair) for pattern, pair in _UNBOUNDED_RULES)
 
 
 def classify_text(text: str | None) -> Pair | None:

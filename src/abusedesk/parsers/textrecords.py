@@ -1,48 +1,57 @@
 """Records in free text: ``|``-separated tables and blocks of ``Label: value`` lines.
 
 Reporters who write for people still often tabulate (``|date |ip |domain |Url|``) or label
-(``IP: 10.0.0.1`` / ``URL: …`` / ``Tested on: …``). Both are read into ``Record`` values
-keyed ``ip``, ``url``, ``port``, ``domain`` and ``time``; only records that name an ip or a
-url are kept. Free-text parsing (``freetext``) turns them into events.
+(``IP: 10.0.0.1`` / ``Phishing URL: …`` / ``Detected: …``). Both are read into ``Record``
+values keyed ``ip``, ``url``, ``port``, ``domain`` and ``time``; only records that name an ip
+or a url are kept. A label or column is recognised by the word it ends on or contains
+(``Fraudulent URL``, ``Adresse IP``, ``Timestamp (UTC)``), in English and the other languages
+complainants write; a label that names the victim's side (``Target IP``, ``Destination
+port``, ``Original work``, ``Target brand``) is never an offender field. Free-text parsing
+(``freetext``) turns records into events and leaves their lines alone afterwards.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from abusedesk.parsers import indicators
+from abusedesk.parsers.timeparse import parse_any
 
+#: Words that put a label on the victim's or the reporter's side.
+VICTIM_LABEL = re.compile(
+    r"\b(?:target\w*|destination|dest|dst|victim\w*|original|legitimate|genuine|official|"
+    r"brand|impersonated|spoofed|honeypot|sensor|reporter|reporting|our|ziel\w*|opfer|"
+    r"cible|destino|víctima)\b",
+    re.I,
+)
 _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("port", re.compile(r"\b(?:port(?:\s*id)?|src_?port|source_?port)$", re.I)),
     (
         "ip",
         re.compile(
-            r"(?:offending|source|src|infringer'?s?|attacker'?s?|attacking|reported|"
-            r"malicious|remote|client|host)?\s*ip(?:v[46])?(?:\s*address)?",
+            r"(?:^|\b)(?:ip(?:v[46])?(?:[\s-]*(?:address(?:e)?|adresse))?|(?:adresse|dirección|"
+            r"direccion|indirizzo)\s+ip|ip-адрес|src_?ip|source_?ip|ip_address|offender)$|"
+            r"^ip(?:v[46])?\b",
             re.I,
         ),
     ),
-    (
-        "url",
-        re.compile(
-            r"(?:malicious|phishing|reported|offending|infringing)?\s*"
-            r"(?:url|uri|link|web\s*site)",
-            re.I,
-        ),
-    ),
-    ("port", re.compile(r"(?:source|src|infringer'?s?|remote)?\s*port(?:\s*id)?", re.I)),
-    ("domain", re.compile(r"domain|host\s*name|fqdn", re.I)),
+    ("url", re.compile(r"\b(?:url|uri|link|web\s*site|website|site web|sitio web)$", re.I)),
+    ("domain", re.compile(r"\b(?:domain|host\s*name|hostname|fqdn|domaine|dominio)$", re.I)),
     (
         "time",
         re.compile(
-            r"(?:date|time|timestamp|date/time|tested on|detected(?: at| on)?|"
-            r"first seen|last seen|seen|occurred|event time|incident time|"
-            r"(?:initial |recent )?infringement timestamp|attack time)",
+            r"\b(?:date|time|timestamp|date/time|tested on|detected(?: at| on)?|first seen|"
+            r"last seen|seen|occurred|observed|reported|infringement timestamp|"
+            r"fecha|hora|datum|zeit|zeitpunkt|uhrzeit|heure|дата|время)\b|日時|時刻",
             re.I,
         ),
     ),
 )
-_LABEL_LINE = re.compile(r"^\s*[-*•]?\s*([A-Za-z][A-Za-z' /]{0,40}?)\s*:\s+(\S.*)$")
+_HEADER_BLOCK = re.compile(r"\s*>?\s*(?:From|Subject|To|Von|Betreff|De|Objet)\s*:")
+_DEADLINE = re.compile(r"\b(?:by|before|until|within|deadline|no later|bis|avant|antes)\b", re.I)
+_LABEL_LINE = re.compile(r"^\s*[-*•]?\s*([^\W\d_][\w' /()-]{0,50}?)\s*[:：]\s+(\S.*)$")
 
 
 @dataclass(slots=True)
@@ -51,19 +60,34 @@ class Record:
 
     line: int
     values: dict[str, str] = field(default_factory=dict)
+    lines: set[int] = field(default_factory=set)  # every line the record was read from
+
+
+def column_name(cell: str) -> str | None:
+    """``ip``/``url``/``port``/``domain``/``time`` for a label or column heading, or None.
+
+    A parenthesised note (``Timestamp (UTC)``) is ignored; a victim-side label is None.
+    """
+    name = re.sub(r"\([^)]*\)", " ", cell).strip().strip("#;:").strip()
+    if not name or len(name) > 50 or VICTIM_LABEL.search(name):
+        return None
+    for key, pattern in _LABELS:
+        if pattern.search(name):
+            return key
+    return None
 
 
 def tables(lines: list[str]) -> list[Record]:
     """Rows of ``|``-separated tables whose header names an ip or url column."""
     records: list[Record] = []
-    columns: list[str] | None = None
+    columns: list[str | None] | None = None
     for number, line in enumerate(lines):
         if line.count("|") < 2:
             if line.strip() and not set(line.strip()) <= set("+-=| "):
                 columns = None if not line.strip().startswith("+") else columns
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        names = [_column(c) for c in cells]
+        names = [column_name(_after_label(c)) for c in cells]
         if ("ip" in names or "url" in names) and not any(
             indicators.IPV4_RE.search(c) for c in cells
         ):
@@ -71,7 +95,7 @@ def tables(lines: list[str]) -> list[Record]:
             continue
         if columns is None:
             continue
-        record = Record(number)
+        record = Record(number, lines={number})
         for name, cell in zip(columns, cells, strict=False):
             if name and cell:
                 record.values.setdefault(name, cell)
@@ -80,11 +104,9 @@ def tables(lines: list[str]) -> list[Record]:
     return records
 
 
-def _column(cell: str) -> str | None:
-    for name, pattern in _LABELS:
-        if pattern.fullmatch(cell.strip()):
-            return name
-    return None
+def _after_label(cell: str) -> str:
+    """``Format: ASN`` -> ``ASN``: a table header may start with a label of its own."""
+    return cell.split(":", 1)[1] if re.match(r"^[A-Za-z ]{1,20}:\s*\S", cell) else cell
 
 
 def labelled(lines: list[str]) -> list[Record]:
@@ -93,7 +115,7 @@ def labelled(lines: list[str]) -> list[Record]:
     current = Record(0)
     for number, line in enumerate(lines + [""]):
         match = _LABEL_LINE.match(line)
-        name = _column(match.group(1)) if match else None
+        name = column_name(match.group(1)) if match else None
         if name is None:
             if not line.strip() or set(line.strip()) <= set("#-=*_"):
                 if current.values.get("ip") or current.values.get("url"):
@@ -105,6 +127,48 @@ def labelled(lines: list[str]) -> list[Record]:
                 records.append(current)
             current = Record(number)
         current.values[name] = match.group(2).strip()  # type: ignore[union-attr]
+        current.lines.add(number)
         if len(current.values) == 1:
             current.line = number
     return records
+
+
+def stated_times(lines: list[str]) -> list[datetime]:
+    """The times a complaint states for what it reports.
+
+    Times under a time label (``Detection time: …``) when there are any; else every time
+    written in the text, except deadlines (``respond by …``). A pasted or forwarded header
+    block (``From:``/``Subject:`` beside a ``Date:``) states when a mail was written, not when
+    the abuse happened, and is left out.
+    """
+    labelled_times, written = [], []
+    for number, line in enumerate(lines):
+        nearby = lines[max(0, number - 3) : number + 4]
+        if any(_HEADER_BLOCK.match(n) for n in nearby):
+            continue
+        match = _LABEL_LINE.match(line)
+        if match and column_name(match.group(1)) == "time":
+            moment = parse_any(match.group(2))
+            if moment is not None:
+                labelled_times.append(moment)
+        elif not _DEADLINE.search(line):
+            moment = parse_any(line)
+            if moment is not None:
+                written.append(moment)
+    return labelled_times or written
+
+
+def time_near(lines: list[str], number: int, indicator_lines: list[int]) -> datetime | None:
+    """A time on line ``number``, or on the lines under it before the next indicator."""
+    following = [n for n in indicator_lines if n > number]
+    stop = min(following[0] if following else len(lines), number + 8)
+    for index in range(number, stop):
+        text = re.sub(r"https?://\S+", " ", lines[index])
+        if index > number and not text.strip():
+            if index > number + 1:
+                break
+            continue
+        moment = parse_any(text)
+        if moment is not None:
+            return moment
+    return None

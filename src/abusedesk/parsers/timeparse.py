@@ -2,9 +2,13 @@
 
 Every function returns a timezone-aware UTC datetime or ``None``; none raises on bad input.
 RFC 5322 dates are read with the zone names that senders still write (``JST``, ``CEST``,
-``UT``) although the RFC retired them; ISO 8601 with or without ``T``, fraction and zone;
-syslog lines (no year, no zone), whose year and zone come from a reference time, normally the
-complaint's Date header. A time without a zone is taken as UTC unless a zone is given.
+``UT``, German ``MEZ``/``MESZ``, ``UTC+3``) although the RFC retired them; ISO 8601 with or
+without ``T``, fraction and zone, also with ``/`` between the date's parts (``2024/03/05``, as
+Japanese senders write); day-first dates with dots (``05.03.2024 um 03:14:15 Uhr``, German and
+Russian usage; dots make the order unambiguous, slashes do not and are not read day-first);
+C ``asctime`` (``Tue Mar  5 01:02:03 2024``, IDS and netscan logs); syslog lines (no year, no
+zone), whose year and zone come from a reference time, normally the complaint's Date header.
+A time without a zone is taken as UTC unless a zone is given.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ ZONE_OFFSETS: dict[str, float] = {
     "EET": 2,
     "EEST": 3,
     "MSK": 3,
+    "MEZ": 1,
+    "MESZ": 2,
     "IST": 5.5,
     "SGT": 8,
     "HKT": 8,
@@ -67,7 +73,7 @@ _MONTHS = {
 }
 
 _ISO = re.compile(
-    r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})[T ]+(?P<h>\d{1,2}):(?P<mi>\d{2})"
+    r"(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})[T ]+(?P<h>\d{1,2}):(?P<mi>\d{2})"
     r"(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
     r"\s*(?P<z>Z|[+-]\d{2}:?\d{2}|[+-]\d{2}\b|\(?[A-Za-z]{1,5}\)?(?![A-Za-z]))?",
 )
@@ -84,6 +90,19 @@ _CLF = re.compile(
     r"(?P<d>\d{1,2})/(?P<mo>[A-Za-z]{3})/(?P<y>\d{4}):(?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
     r"\s*(?P<z>[+-]\d{4})?"
 )
+_ZONE_TEXT = (
+    r"(?P<z>[+-]\d{2}:?\d{2}|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|\(?[A-Za-z]{1,5}\)?(?![A-Za-z]))?"
+)
+# day-first with dots: "05.03.2024 03:14", "05.03.2024 um 03:14:15 Uhr (MEZ)"
+_DOTTED = re.compile(
+    r"(?<![\d.])(?P<d>\d{1,2})\.(?P<mo>\d{1,2})\.(?P<y>\d{4})[,\s]+(?:um\s+|в\s+)?"
+    r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\s*Uhr)?\s*" + _ZONE_TEXT
+)
+# C asctime: "Tue Mar  5 01:02:03 2024", optionally followed by a zone
+_ASCTIME = re.compile(
+    r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(?P<mo>[A-Z][a-z]{2})\s+(?P<d>\d{1,2})\s+"
+    r"(?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})\s+(?P<y>\d{4})\b\s*" + _ZONE_TEXT
+)
 # syslog: "Jan 31 07:19:02" (no year, no zone)
 _SYSLOG = re.compile(
     r"\b(?P<mo>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(?P<d>\d{1,2})\s+"
@@ -96,6 +115,11 @@ def _zone(text: str | None) -> tzinfo | None:
     if not text:
         return None
     text = text.strip("() ").upper()
+    offset_name = re.fullmatch(r"(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?", text)
+    if offset_name:
+        text = (
+            f"{offset_name.group(1)}{int(offset_name.group(2)):02d}{offset_name.group(3) or '00'}"
+        )
     match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})?", text)
     if match:
         hours, minutes = int(match.group(2)), int(match.group(3) or 0)
@@ -212,7 +236,7 @@ def parse_any(
     if not value:
         return None
     text = str(value)
-    for reader in (_read_iso, _read_dmy_text, _read_clf):
+    for reader in (_read_iso, _read_dmy_text, _read_clf, _read_dotted, _read_asctime):
         moment = reader(text, default_zone)
         if moment is not None:
             return moment
@@ -259,6 +283,32 @@ def _read_clf(text: str, default_zone: tzinfo) -> datetime | None:
         int(match["h"]),
         int(match["mi"]),
         int(match["s"]),
+        0,
+        _zone(match["z"]),
+        default_zone,
+    )
+
+
+def _read_dotted(text: str, default_zone: tzinfo) -> datetime | None:
+    match = _DOTTED.search(text)
+    return _from_match(match, int(match["mo"]), default_zone) if match else None
+
+
+def _read_asctime(text: str, default_zone: tzinfo) -> datetime | None:
+    match = _ASCTIME.search(text)
+    if not match or match["mo"].lower() not in _MONTHS:
+        return None
+    return _from_match(match, _MONTHS[match["mo"].lower()], default_zone)
+
+
+def _from_match(match: re.Match[str], month: int, default_zone: tzinfo) -> datetime | None:
+    return _build(
+        int(match["y"]),
+        month,
+        int(match["d"]),
+        int(match["h"]),
+        int(match["mi"]),
+        int(match["s"] or 0),
         0,
         _zone(match["z"]),
         default_zone,
