@@ -18,13 +18,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from abusedesk.adapters.db import migrate
 from abusedesk.adapters.db.engine import create_database_engine, session_factory
 from abusedesk.adapters.db.uow import SqlUnitOfWork
+from abusedesk.adapters.dns.dnsbl_resolver import UdpBlocklistResolver
+from abusedesk.adapters.dns.zone_file import load_zones
 from abusedesk.adapters.queue.base import TransactionalQueue
 from abusedesk.adapters.queue.embedded import EmbeddedQueue, EmbeddedTask, EmbeddedWorker
 from abusedesk.adapters.queue.procrastinate_queue import ProcrastinateQueue
 from abusedesk.config import Settings, load_settings
 from abusedesk.domain.clock import Clock, SystemClock
 from abusedesk.domain.errors import ConfigurationError
+from abusedesk.services.blocklist_evidence import Reporter
+from abusedesk.services.blocklist_monitor import BlocklistMonitor
+from abusedesk.services.customers import CustomerService
 from abusedesk.services.policies import PolicyService
+from abusedesk.services.resolution import ResolutionService
 
 
 @dataclass
@@ -44,6 +50,28 @@ class Container:
     def policies(self) -> PolicyService:
         return PolicyService(self.uow, self.clock)
 
+    @property
+    def resolver(self) -> ResolutionService:
+        """The one resolver of this process: its in-memory index is built once and kept."""
+        if "resolver" not in self._cache:
+            self._cache["resolver"] = ResolutionService(self.uow)
+        resolver: ResolutionService = self._cache["resolver"]
+        return resolver
+
+    @property
+    def customers(self) -> CustomerService:
+        return CustomerService(self.uow, self.clock, self.policies,
+                               on_change=self.resolver.invalidate)
+
+    @property
+    def blocklists(self) -> BlocklistMonitor:
+        """Blocklist checks and sweeps over the zones of ``blocklist_zones_file``."""
+        return BlocklistMonitor(
+            self.uow, self.clock, load_zones(self.settings.blocklist_zones_file),
+            resolver_factory=UdpBlocklistResolver, resolver=self.resolver,
+            policy_at=lambda moment: self.policies.in_force(moment).stored,
+            reporter=Reporter("abusedesk blocklist monitor", self.settings.mail_from))
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -53,7 +81,8 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     settings = settings or load_settings()
     engine = create_database_engine(settings.effective_database_url)
     clock = clock or SystemClock()
-    queue: TransactionalQueue = EmbeddedQueue(clock) if settings.is_embedded else ProcrastinateQueue()
+    queue: TransactionalQueue = (EmbeddedQueue(clock) if settings.is_embedded
+                                 else ProcrastinateQueue())
     return Container(settings, engine, session_factory(engine), clock, queue)
 
 

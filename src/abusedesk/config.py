@@ -71,8 +71,23 @@ class Settings(BaseSettings):
     relay_password: SecretStr | None = None
     mail_from: str = "abuse@abusedesk.localhost"
 
+    # cases, deadlines, notices, enforcement (docs/cases.md)
+    case_reopen_window: timedelta = timedelta(days=30)  # an event this soon after closing reopens
+    reminder_leads: list[timedelta] = [timedelta(hours=24)]  # reminders this long before a deadline
+    response_link_lifetime: timedelta = timedelta(days=30)
+    notice_template_dir: Path | None = None  # provider templates, tried before the built-in ones
+    notice_language: str = "en"
+    acknowledge_complainants: bool = True
+    relay_timeout_seconds: float = Field(default=60.0, gt=0)
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    enforcement_dry_run: bool = False  # simulate every action: executors are described, not run
+    #: Executor per action ("suspend", "block-host", ...; "*" for any): {"kind": "webhook",
+    #: "url": ..., "secret": ...} or {"kind": "command", "argv": [...]}; none: recorded by hand.
+    enforcement_executors: dict[str, dict[str, Any]] = {}
+
     # blocklist monitoring
     blocklist_zones_file: Path | None = None  # default: the built-in zone list
+    blocklist_sweep_cron: str = "0 */6 * * *"  # sweeps of every customer asset (crontab)
 
     @field_validator("smtp_local_parts", "smtp_aliases")
     @classmethod

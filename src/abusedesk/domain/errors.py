@@ -11,6 +11,9 @@ these classes to CLI exit codes, HTTP problem details and SMTP replies in one pl
     ├── Conflict                the request contradicts stored state (duplicate, illegal move)
     ├── InvalidInput            a value given by a user or an import row is malformed
     ├── StorageError            the database failed; the operation may be retried
+    ├── NotAuthenticated        no valid credentials (missing, expired, revoked)
+    ├── AccessDenied            the principal lacks the permission the operation needs
+    ├── TooManyAttempts         sign-in refused for a while after failures (``retry_after``)
     └── ParseError              a complaint could not be parsed; it is quarantined with ``reason``
         └── InputLimitExceeded  a size, depth or ratio bound was hit (zip bomb, deep MIME ...)
 """
@@ -56,6 +59,22 @@ class InvalidInput(AbuseDeskError):
 
 class StorageError(AbuseDeskError):
     """The database failed; the caller may retry (SMTP answers 451)."""
+
+
+class NotAuthenticated(AbuseDeskError):
+    """No valid credentials came with the request (or they expired or were revoked)."""
+
+
+class AccessDenied(AbuseDeskError):
+    """The principal is known but lacks the permission the operation needs."""
+
+
+class TooManyAttempts(AbuseDeskError):
+    """Too many failed sign-ins; ``retry_after`` seconds until the next one is taken."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ParseError(AbuseDeskError):

@@ -28,6 +28,13 @@ class Resolution:
     matched: str | None = None  # the prefix, domain, hostname or ASN that matched
     notify_customer_id: int | None = None
     reason: str | None = None
+    # Added by the customers work: readable names and the window that matched.
+    customer_ref: str | None = None
+    asset_kind: str | None = None  # "prefix", "domain", "hostname" or "asn"
+    valid_from: datetime | None = None  # the matched window; None: unbounded
+    valid_until: datetime | None = None
+    notify_customer_ref: str | None = None
+    notify_customer_name: str | None = None
 
     @property
     def is_ours(self) -> bool:

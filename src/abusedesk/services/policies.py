@@ -91,7 +91,8 @@ class PolicyService:
             uow.commit()
         return stored
 
-    def publish(self, version: str, *, notice_date: date, effective: date | None = None) -> StoredPolicy:
+    def publish(self, version: str, *, notice_date: date,
+                effective: date | None = None) -> StoredPolicy:
         """Record the notice of ``version`` and the time it takes effect."""
         with self._uow() as uow:
             stored = self._one(uow, version)
@@ -112,6 +113,8 @@ class PolicyService:
                 effective_at=effective_time(notice_date, effective, first=first),
                 published_at=self._clock.now(),
             )
+            uow.customers.record_policy_notice(
+                published.id, noticed_at=datetime.combine(notice_date, time(0), tzinfo=UTC))
             uow.commit()
         return published
 

@@ -30,7 +30,8 @@ def test_a_change_takes_effect_on_the_30th_day_after_notice(container: Container
     assert published.effective_at == datetime(2026, 5, 1, tzinfo=UTC)
 
     def version_at(day: str) -> str:
-        return container.policies.in_force(datetime.fromisoformat(day).replace(tzinfo=UTC)).stored.label
+        moment = datetime.fromisoformat(day).replace(tzinfo=UTC)
+        return container.policies.in_force(moment).stored.label
 
     assert version_at("2026-04-30T23:59:59") == "example-aup:1.0"
     assert version_at("2026-05-01T00:00:00") == "example-aup:1.1"
@@ -39,7 +40,8 @@ def test_a_change_takes_effect_on_the_30th_day_after_notice(container: Container
 def test_a_stated_later_date_is_honoured_and_an_earlier_one_refused(container: Container) -> None:
     container.policies.load(small_policy_text("2.0"), source="v2.yaml")
     with pytest.raises(PolicyError, match="30th day after notice"):
-        container.policies.publish("2.0", notice_date=date(2026, 3, 10), effective=date(2026, 3, 20))
+        container.policies.publish("2.0", notice_date=date(2026, 3, 10),
+                                   effective=date(2026, 3, 20))
     published = container.policies.publish("2.0", notice_date=date(2026, 3, 10),
                                            effective=date(2026, 6, 1))
     assert published.effective_at == datetime(2026, 6, 1, tzinfo=UTC)

@@ -103,6 +103,24 @@ def test_job_of_a_crashed_worker_runs_again_after_its_lease(
     assert [p.token for p in _pings(embedded)] == ["interrupted"]
 
 
+def test_job_of_a_killed_process_runs_at_once_on_the_next_start(
+        embedded: Container, clock: FrozenClock) -> None:
+    with embedded.uow() as uow:
+        uow.enqueue("queue.ping", {"token": "orphan"})
+        uow.commit()
+    doomed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    claimant = build_embedded_worker(embedded)
+    claimant.identity = f"{claimant.identity.rpartition(':')[0]}:{doomed.pid}"
+    assert claimant._claim() is not None  # claimed "by" the doomed process
+    survivor = build_embedded_worker(embedded)
+    assert survivor.run_until_idle() == 0  # its claimant is alive: the lease holds
+    doomed.kill()
+    doomed.wait()
+    clock.advance(timedelta(minutes=1))  # the next orphan check is due
+    assert survivor.run_until_idle() == 1  # released long before the lease would expire
+    assert [p.token for p in _pings(embedded)] == ["orphan"]
+
+
 def test_jobs_sharing_a_lock_do_not_run_together(embedded: Container, clock: FrozenClock) -> None:
     with embedded.uow() as uow:
         uow.enqueue("queue.ping", {"token": "first"}, lock="case-1")

@@ -9,6 +9,15 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from abusedesk.adapters.db.repositories.access import SqlAccessRepository
+from abusedesk.adapters.db.repositories.audit import SqlAuditRepository
+from abusedesk.adapters.db.repositories.blocklists import SqlBlocklistRepository
+from abusedesk.adapters.db.repositories.cases import SqlCaseRepository
+from abusedesk.adapters.db.repositories.cases_enforcement import SqlEnforcementRepository
+from abusedesk.adapters.db.repositories.cases_notices import SqlNoticeRepository
+from abusedesk.adapters.db.repositories.complaints import SqlComplaintRepository
+from abusedesk.adapters.db.repositories.customers import SqlCustomerRepository
+from abusedesk.adapters.db.repositories.events import SqlEventRepository
 from abusedesk.adapters.db.repositories.policies import SqlPolicyRepository
 from abusedesk.adapters.queue.base import TransactionalQueue
 from abusedesk.domain.errors import StorageError
@@ -24,6 +33,15 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
         self.policies = SqlPolicyRepository(self.session)
+        self.customers = SqlCustomerRepository(self.session)
+        self.access = SqlAccessRepository(self.session)
+        self.complaints = SqlComplaintRepository(self.session)
+        self.events = SqlEventRepository(self.session)
+        self.cases = SqlCaseRepository(self.session)
+        self.notices = SqlNoticeRepository(self.session)
+        self.enforcement = SqlEnforcementRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
+        self.blocklists = SqlBlocklistRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -2,14 +2,18 @@
 
 Used on SQLite, where procrastinate cannot run. A job row is written in the transaction
 that wrote the job's input; the worker claims a due row by moving it to ``doing`` with a
-lease (``run_at`` pushed into the future), runs the task, and deletes the row. A worker
-that dies mid-job leaves a lease that expires, so the job runs again: tasks are idempotent.
-Failures are retried with exponential backoff, then kept as ``failed`` with the error.
+lease (``run_at`` pushed into the future) and its ``host:pid``, runs the task, and deletes
+the row. A worker that dies mid-job leaves a lease that expires, so the job runs again:
+tasks are idempotent. A worker starting on the same host does not wait for that expiry: it
+releases at once the leases of processes that no longer exist. Failures are retried with
+exponential backoff, then kept as ``failed`` with the error.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -27,6 +31,7 @@ from abusedesk.domain.clock import Clock
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
+ORPHAN_CHECK_INTERVAL = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -72,7 +77,9 @@ class EmbeddedWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_periodic: dict[str, datetime] = {}
+        self._orphans_checked_at: datetime | None = None
         self.name = name
+        self.identity = f"{socket.gethostname()}:{os.getpid()}"
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -105,6 +112,9 @@ class EmbeddedWorker:
         return done
 
     def run_one(self) -> bool:
+        checked = self._orphans_checked_at
+        if checked is None or self._clock.now() - checked >= ORPHAN_CHECK_INTERVAL:
+            self.release_orphans()
         job = self._claim()
         if job is None:
             return False
@@ -120,6 +130,23 @@ class EmbeddedWorker:
             with self._sessions.begin() as session:
                 session.execute(delete(EmbeddedJobRow).where(EmbeddedJobRow.id == job_id))
         return True
+
+    def release_orphans(self) -> int:
+        """Make due again the jobs whose claiming process on this host has died."""
+        host, _, _ = self.identity.partition(":")
+        with self._sessions.begin() as session:
+            claimed = session.execute(
+                select(EmbeddedJobRow.id, EmbeddedJobRow.claimed_by)
+                .where(EmbeddedJobRow.status == "doing", EmbeddedJobRow.claimed_by.is_not(None))
+            ).all()
+            orphans = [job_id for job_id, claimant in claimed if _is_dead(claimant, host)]
+            if orphans:
+                session.execute(update(EmbeddedJobRow).where(EmbeddedJobRow.id.in_(orphans))
+                                .values(status="todo", run_at=self._clock.now(), claimed_by=None))
+        self._orphans_checked_at = self._clock.now()
+        if orphans:
+            log.warning("released %s job(s) left by a process that died", len(orphans))
+        return len(orphans)
 
     def schedule_periodic(self) -> None:
         now = self._clock.now()
@@ -154,12 +181,14 @@ class EmbeddedWorker:
                 return None
             row.status = "doing"
             row.run_at = now + LEASE
+            row.claimed_by = self.identity
             return row.id, row.task_name, dict(row.args), row.attempts
 
     def _failed(self, job_id: int, attempts: int, retries: int, error: str) -> None:
         now = self._clock.now()
         attempts += 1
-        values: dict[str, Any] = {"attempts": attempts, "last_error": error[-4000:]}
+        values: dict[str, Any] = {"attempts": attempts, "last_error": error[-4000:],
+                                  "claimed_by": None}
         if attempts >= max(retries, 1):
             values.update(status="failed", run_at=now)
             log.error("job %s failed for good after %s attempts", job_id, attempts)
@@ -167,4 +196,22 @@ class EmbeddedWorker:
             backoff = min(timedelta(seconds=2 ** attempts), MAX_BACKOFF)
             values.update(status="todo", run_at=now + backoff)
         with self._sessions.begin() as session:
-            session.execute(update(EmbeddedJobRow).where(EmbeddedJobRow.id == job_id).values(**values))
+            session.execute(
+                update(EmbeddedJobRow).where(EmbeddedJobRow.id == job_id).values(**values))
+
+
+def _is_dead(claimant: str, this_host: str) -> bool:
+    """True when ``claimant`` ("host:pid") is a process of this host that no longer runs."""
+    host, _, pid_text = claimant.rpartition(":")
+    if host != this_host or not pid_text.isdigit():
+        return False  # another host's process: only its lease can tell
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, owned by another user
+    return False

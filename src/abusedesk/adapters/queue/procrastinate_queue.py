@@ -1,7 +1,9 @@
 """procrastinate on PostgreSQL: transactional enqueue, and the worker app.
 
 Jobs are inserted with procrastinate's own SQL function on the caller's connection, so a
-job exists exactly when the transaction that wrote its input commits.
+job exists exactly when the transaction that wrote its input commits. A periodic task of our
+own, ``queue.retry-stalled``, puts back the jobs of workers that died mid-job (killed, or
+their machine lost): procrastinate finds them by the workers' missing heartbeats.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from abusedesk.adapters.queue.base import DEFAULT_QUEUE
+
+RETRY_STALLED_TASK = "queue.retry-stalled"
 
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW("
@@ -57,4 +61,12 @@ def build_app(
         registered = app.task(name=name, queue=DEFAULT_QUEUE, retry=retry)(function)
         if cron is not None:
             app.periodic(cron=cron, periodic_id=name)(registered)
+
+    async def retry_stalled(timestamp: int) -> None:
+        for job in await app.job_manager.get_stalled_jobs():
+            await app.job_manager.retry_job(job)
+
+    stalled = app.task(name=RETRY_STALLED_TASK, queue=DEFAULT_QUEUE,
+                       queueing_lock=RETRY_STALLED_TASK)(retry_stalled)
+    app.periodic(cron="* * * * *", periodic_id=RETRY_STALLED_TASK)(stalled)
     return app

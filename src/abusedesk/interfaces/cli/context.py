@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 
@@ -14,13 +15,14 @@ console = Console(highlight=False)
 
 
 @contextmanager
-def container_for_command(*, prepare: bool = True) -> Iterator[Container]:
+def container_for_command(*, prepare: bool = True, **overrides: Any) -> Iterator[Container]:
     """The wired container, closed afterwards.
 
     ``prepare`` opens it the usual way (embedded databases are migrated on first use);
-    without it the schema is left alone, for the ``db`` commands themselves.
+    without it the schema is left alone, for the ``db`` commands themselves. ``overrides``
+    replace settings for this command only.
     """
-    settings = load_settings()
+    settings = load_settings(**overrides)
     container = open_container(settings) if prepare else build_container(settings)
     try:
         yield container

@@ -14,7 +14,8 @@ from abusedesk.bootstrap import prepare_database
 from abusedesk.domain.errors import ConfigurationError
 from abusedesk.interfaces.cli.context import console, container_for_command
 
-db_app = typer.Typer(help="Database schema: upgrade, check, current revision.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema: upgrade, check, current revision.",
+                     no_args_is_help=True)
 
 
 @db_app.command("upgrade")

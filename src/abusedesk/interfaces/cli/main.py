@@ -15,13 +15,16 @@ from rich.text import Text
 
 from abusedesk.domain.errors import (
     AbuseDeskError,
+    AccessDenied,
     ConfigurationError,
     Conflict,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     ParseError,
     PolicyError,
     StorageError,
+    TooManyAttempts,
 )
 
 COMMAND_MODULES = (
@@ -37,6 +40,8 @@ COMMAND_MODULES = (
     "audit",
     "blocklists",
     "serve",
+    "users",
+    "shadowserver",
 )
 
 #: Exit codes by error class; the first matching class wins.
@@ -48,6 +53,9 @@ EXIT_CODES: tuple[tuple[type[AbuseDeskError], int], ...] = (
     (ParseError, 6),
     (StorageError, 7),
     (ConfigurationError, 8),
+    (NotAuthenticated, 9),
+    (AccessDenied, 9),
+    (TooManyAttempts, 9),
     (AbuseDeskError, 1),
 )
 
@@ -79,22 +87,23 @@ def run(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     app = build_app()
     try:
-        app(args=argv, standalone_mode=False)
+        # Outside standalone mode click returns typer.Exit's code instead of exiting.
+        code = app(args=argv, standalone_mode=False)
     except AbuseDeskError as error:
         err_console.print(Text("error: ", style="bold red") + Text(str(error)), highlight=False)
         sys.exit(exit_code_for(error))
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as error:  # noqa: BLE001 - click usage errors arrive here
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+    except typer.TyperException as error:  # usage errors: a bad option, a missing argument
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:
+            err_console.print(Text("error: ", style="bold red") + Text(error.format_message()))
+        sys.exit(error.exit_code)
+    if isinstance(code, int) and code != 0:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import typer
 from abusedesk.domain.errors import InputLimitExceeded, ParseError
 from abusedesk.domain.events import Event
 from abusedesk.domain.policy import Policy
+from abusedesk.interfaces.cli.values import parse_moment
 from abusedesk.parsers import ParseOptions, ParseResult, parse_complaint
 
 
@@ -115,9 +116,7 @@ def register(app: typer.Typer) -> None:
 
         policy = load_policy_file(policy_file) if policy_file else load_builtin_policy()
         options = ParseOptions(free_text_documentation_ranges=keep_doc_ranges)
-        moment = datetime.fromisoformat(received_at) if received_at else datetime.now(UTC)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+        moment = parse_moment(received_at) if received_at else datetime.now(UTC)
         for path in _files(paths):
             result, error = parse_file(path, policy=policy, options=options, received_at=moment)
             if as_json:

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from abusedesk.domain.errors import InvalidInput
 from abusedesk.interfaces.cli.context import console, container_for_command
+from abusedesk.interfaces.cli.values import parse_day, parse_moment
 from abusedesk.policies.loader import read_policy_file
 from abusedesk.services.policies import InForce, PolicyDiff
 
 policy_app = typer.Typer(help="Versions of the Acceptable Use Policy.", no_args_is_help=True)
-
-
-def parse_moment(value: str) -> datetime:
-    """A date (midnight UTC) or an ISO 8601 time; naive times are UTC."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD) or ISO 8601 time") from None
-    if len(value) == 10:
-        moment = datetime.combine(moment.date(), time(0))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @policy_app.command("load")
@@ -102,7 +84,8 @@ def _print_policy(shown: InForce, *, promptly: timedelta, at: str | None, full: 
         console.print(f"[yellow]{at} is before every published version; the earliest applies[/]")
     if full:
         for clause in policy.clauses:
-            console.print(f"\n[bold]{clause.id}[/bold] {clause.section} {clause.number}: {clause.title}")
+            console.print(f"\n[bold]{clause.id}[/bold] {clause.section} {clause.number}: "
+                          f"{clause.title}")
             console.print(f"  severity {clause.severity.value}; deadline "
                           f"{clause.deadline.describe(promptly)}; ladder "
                           f"{' > '.join(a.value for a in clause.ladder) or '-'}")
@@ -121,10 +104,13 @@ def _print_policy(shown: InForce, *, promptly: timedelta, at: str | None, full: 
 
 
 @policy_app.command("export")
-def export(version: str | None = typer.Argument(None, help="Default: the version in force.")) -> None:
+def export(
+    version: str | None = typer.Argument(None, help="Default: the version in force."),
+) -> None:
     """Print a stored version's policy file exactly as it was loaded (to copy and edit)."""
     with container_for_command() as container:
-        stored = container.policies.get(version) if version else container.policies.in_force().stored
+        policies = container.policies
+        stored = policies.get(version) if version else policies.in_force().stored
     sys.stdout.write(stored.source_text)
 
 

@@ -12,7 +12,8 @@ from abusedesk.interfaces.workers.runner import start_embedded_worker
 
 
 @asynccontextmanager
-async def embedded_worker_component(container: Container, options: ServeOptions) -> AsyncIterator[str | None]:
+async def embedded_worker_component(container: Container,
+                                    options: ServeOptions) -> AsyncIterator[str | None]:
     """Run the job worker in this process when the database is SQLite."""
     if not container.settings.is_embedded:
         yield None  # PostgreSQL: jobs run in `abusedesk worker` processes

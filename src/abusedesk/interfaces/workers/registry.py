@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-TASK_MODULES = ("health",)
+TASK_MODULES = ("health", "complaints", "cases", "blocklists")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from abusedesk.adapters.db.tables.policy import PolicyVersionRow
-from abusedesk.domain.ports import StoredPolicy
 from abusedesk.domain.policy import Policy
+from abusedesk.domain.ports import StoredPolicy
 from abusedesk.policies.loader import load_policy_text
 
 
@@ -59,7 +59,8 @@ class SqlPolicyRepository:
         query = select(PolicyVersionRow).where(PolicyVersionRow.version == version)
         if key is not None:
             query = query.where(PolicyVersionRow.policy_key == key)
-        return [_to_stored(row) for row in self.session.scalars(query.order_by(PolicyVersionRow.id))]
+        rows = self.session.scalars(query.order_by(PolicyVersionRow.id))
+        return [_to_stored(row) for row in rows]
 
     def all(self) -> Sequence[StoredPolicy]:
         rows = self.session.scalars(select(PolicyVersionRow).order_by(PolicyVersionRow.id))

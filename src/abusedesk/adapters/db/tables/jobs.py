@@ -30,6 +30,7 @@ class EmbeddedJobRow(Base):
     run_at: Mapped[datetime]
     created_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  # "host:pid" while doing
 
 
 class QueuePingRow(Base):

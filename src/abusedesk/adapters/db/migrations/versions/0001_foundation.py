@@ -33,7 +33,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_policy_versions"),
         sa.UniqueConstraint("policy_key", "version", name="uq_policy_versions_policy_key_version"),
     )
-    op.create_index("ix_policy_versions_effective", "policy_versions", ["policy_key", "effective_at"])
+    op.create_index("ix_policy_versions_effective", "policy_versions",
+                    ["policy_key", "effective_at"])
 
     op.create_table(
         "embedded_jobs",
@@ -46,6 +47,7 @@ def upgrade() -> None:
         sa.Column("run_at", UTCDateTime(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("claimed_by", sa.String(200), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_embedded_jobs"),
     )
     op.create_index("ix_embedded_jobs_due", "embedded_jobs", ["status", "run_at"])

@@ -1,0 +1,204 @@
+"""The case queue and the case page: filters, deadline indicators, events, timeline, the
+complaint shown safely, and every move staff can make on a case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from abusedesk.domain.cases import TRANSITIONS, CaseState
+from abusedesk.domain.cases_ports import CaseOrder
+from abusedesk.domain.clock import as_utc
+from abusedesk.domain.errors import InvalidInput
+from abusedesk.domain.policy import Action
+from abusedesk.interfaces.api.auth import staff
+from abusedesk.interfaces.api.casework import CaseQuery, case_desk, case_detail, list_cases
+from abusedesk.interfaces.api.routes.case_schemas import timeline
+from abusedesk.interfaces.api.wiring import complaint_records, services_of
+from abusedesk.interfaces.web.raw_view import raw_view
+from abusedesk.interfaces.web.rendering import render
+from abusedesk.services.access_rules import Permission, Principal
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+#: The queue's sort choices: (value, label); the empty value is the default, newest first.
+ORDERS = (("", "newest first"), (CaseOrder.DUE.value, "most urgent first"))
+#: Moves offered on the case page; suspension and termination come from actions.
+MANUAL_TARGETS = tuple(s for s in CaseState if s not in (CaseState.SUSPENDED, CaseState.TERMINATED))
+
+
+def _moment(value: str) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
+
+
+@router.get("/cases")
+def queue_page(request: Request, state: Annotated[list[str] | None, Query()] = None,
+               clause: str = "", customer: str = "", due_before: str = "",
+               attention: bool = False, order: str = "", before_id: int | None = None,
+               principal: Principal = staff(Permission.CASES_READ)) -> Response:
+    services = services_of(request)
+    states = CaseQuery.parse_states([s for s in state or [] if s])
+    chosen_order = CaseQuery.parse_order(order)
+    query = CaseQuery(states=states, clause=clause.strip() or None,
+                      customer=customer.strip() or None, due_before=_moment(due_before),
+                      attention=attention, limit=PAGE_SIZE, before_id=before_id,
+                      order=chosen_order)
+    listings = list_cases(services, principal, query)
+    clauses = services.policies.in_force().stored.policy.clauses
+    params = {"state": [s.value for s in states], "clause": clause, "customer": customer,
+              "due_before": due_before, "attention": "true" if attention else "",
+              "order": "" if chosen_order is CaseOrder.NEWEST else chosen_order.value}
+    return render(request, "queue.html", {
+        "listings": listings, "params": params, "states": CaseState.choices(),
+        "orders": ORDERS,
+        "chosen_states": [s.value for s in states],
+        "clauses": [c for c in clauses if c.is_violation],
+        "older": listings[-1].case.id if len(listings) == PAGE_SIZE else None,
+    })
+
+
+def _case_complaints(services: Any, detail: Any) -> list[dict[str, Any]]:
+    """The complaints behind a case's events, newest first, each prepared for display."""
+    records = complaint_records(services.container)
+    seen: list[int] = []
+    for event in sorted(detail.events, key=lambda e: e.joined_at, reverse=True):
+        if event.complaint_id not in seen:
+            seen.append(event.complaint_id)
+    shown = []
+    for index, complaint_id in enumerate(seen[:5]):
+        record = records.get(complaint_id)
+        view = None
+        if index == 0:  # the newest in full; the others by link
+            copy = records.raw(complaint_id)
+            view = raw_view(copy.data, copy.content_type.value)
+        shown.append({"record": record, "view": view})
+    return shown
+
+
+@router.get("/cases/{reference}")
+def case_page(request: Request, reference: str, reveal: bool = False, done: str = "",
+              principal: Principal = staff(Permission.CASES_READ)) -> Response:
+    services = services_of(request)
+    detail = case_detail(services, principal, reference, reveal=reveal)
+    case = detail.case
+    link = request.query_params.get("link")
+    return render(request, "case.html", {
+        "detail": detail, "case": case, "timeline": timeline(detail, staff=True),
+        "complaints": [] if detail.content_withheld else _case_complaints(services, detail),
+        "targets": [s for s in MANUAL_TARGETS if s in TRANSITIONS[case.state]],
+        "actions": list(Action), "done": done[:200], "response_link": link,
+        "awaiting": [a for a in detail.actions if a.status.value == "awaiting-approval"],
+    })
+
+
+def _back(reference: str, done: str) -> RedirectResponse:
+    return RedirectResponse(f"/cases/{quote(reference, safe='')}?{urlencode({'done': done})}",
+                            status_code=303)
+
+
+@router.post("/cases/{reference}/transition")
+def transition(request: Request, reference: str, to: Annotated[str, Form()],
+               reason: Annotated[str, Form(min_length=1, max_length=2000)],
+               principal: Principal = staff(Permission.CASES_WORK)) -> Response:
+    try:
+        target = CaseState.parse(to)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    case = case_desk(services_of(request)).cases.transition(
+        reference, target, actor=principal.actor, reason=reason)
+    return _back(case.reference, f"moved to {case.state.label}")
+
+
+@router.post("/cases/{reference}/clock")
+def clock(request: Request, reference: str, change: Annotated[str, Form()],
+          reason: Annotated[str, Form(min_length=1, max_length=2000)],
+          principal: Principal = staff(Permission.CASES_WORK)) -> Response:
+    cases = case_desk(services_of(request)).cases
+    if change not in ("pause", "resume"):
+        raise InvalidInput("change must be pause or resume")
+    method = cases.pause if change == "pause" else cases.resume
+    case = method(reference, actor=principal.actor, reason=reason)
+    return _back(case.reference, f"deadline {change}d")
+
+
+@router.post("/cases/{reference}/notify")
+def notify(request: Request, reference: str,
+           principal: Principal = staff(Permission.CASES_WORK)) -> Response:
+    case_desk(services_of(request)).notifications.notify(reference, actor=principal.actor)
+    return _back(reference, "notice queued")
+
+
+@router.post("/cases/{reference}/link")
+def response_link(request: Request, reference: str,
+                  principal: Principal = staff(Permission.CASES_WORK)) -> Response:
+    link = case_desk(services_of(request)).responses.link(reference)
+    case = case_detail(services_of(request), principal, reference)
+    return render(request, "case_link.html", {"case": case.case, "link": link})
+
+
+@router.post("/cases/{reference}/referral")
+def referral(request: Request, reference: str,
+             authority: Annotated[str, Form(min_length=1, max_length=300)],
+             external_reference: Annotated[str, Form(max_length=300)] = "",
+             note: Annotated[str, Form(max_length=2000)] = "",
+             principal: Principal = staff(Permission.CASES_WORK)) -> Response:
+    case_desk(services_of(request)).cases.refer(
+        reference, authority=authority, external_reference=external_reference or None,
+        actor=principal.actor, note=note or None)
+    return _back(reference, "referral recorded")
+
+
+@router.post("/cases/{reference}/actions")
+def request_action(request: Request, reference: str, action: Annotated[str, Form()],
+                   reason: Annotated[str, Form(min_length=1, max_length=2000)],
+                   dry_run: Annotated[bool, Form()] = False,
+                   principal: Principal = staff(Permission.ACTIONS_PROPOSE)) -> Response:
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise InvalidInput(f"{action!r} is not an action") from None
+    done = case_desk(services_of(request)).enforcement.request(
+        reference, chosen, actor=principal.actor, reason=reason, dry_run=dry_run or None)
+    return _back(reference, f"{done.action.value}: {done.status.label}")
+
+
+@router.post("/actions/{action_id}/approve")
+def approve_action(request: Request, action_id: int, reference: Annotated[str, Form()],
+                   principal: Principal = staff(Permission.ACTIONS_APPROVE)) -> Response:
+    done = case_desk(services_of(request)).enforcement.approve(action_id,
+                                                               approver=principal.actor)
+    return _back(reference, f"{done.action.value}: {done.status.label}")
+
+
+@router.post("/actions/{action_id}/execute")
+def execute_action(request: Request, action_id: int, reference: Annotated[str, Form()],
+                   principal: Principal = staff(Permission.ACTIONS_PROPOSE)) -> Response:
+    done = case_desk(services_of(request)).enforcement.execute(action_id, actor=principal.actor)
+    return _back(reference, f"{done.action.value}: {done.status.label}")
+
+
+@router.post("/actions/{action_id}/cancel")
+def cancel_action(request: Request, action_id: int, reference: Annotated[str, Form()],
+                  reason: Annotated[str, Form(min_length=1, max_length=2000)],
+                  principal: Principal = staff(Permission.ACTIONS_PROPOSE)) -> Response:
+    done = case_desk(services_of(request)).enforcement.cancel(action_id, actor=principal.actor,
+                                                              reason=reason)
+    return _back(reference, f"{done.action.value}: {done.status.label}")
+
+
+@router.post("/actions/{action_id}/lift")
+def lift_action(request: Request, action_id: int, reference: Annotated[str, Form()],
+                reason: Annotated[str, Form(min_length=1, max_length=2000)],
+                principal: Principal = staff(Permission.ACTIONS_PROPOSE)) -> Response:
+    done = case_desk(services_of(request)).enforcement.lift(action_id, actor=principal.actor,
+                                                            reason=reason)
+    return _back(reference, f"{done.action.value}: {done.status.label}")

@@ -1,0 +1,61 @@
+"""The dashboard: complaints per day, open cases by clause, deadline breaches, time to
+acknowledge and to resolve, top reporters, repeat offenders (figures from
+``abusedesk.services.dashboard``, charts as inline SVG)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from abusedesk.domain.cases import CaseState
+from abusedesk.domain.cases_ports import CaseFilter
+from abusedesk.interfaces.api.auth import staff
+from abusedesk.interfaces.api.casework import case_desk
+from abusedesk.interfaces.api.wiring import complaint_records, services_of
+from abusedesk.interfaces.web.charts import Bar, column_chart, row_chart
+from abusedesk.interfaces.web.rendering import render
+from abusedesk.services.access_rules import Permission, Principal
+from abusedesk.services.dashboard import DashboardFigures, DashboardService
+
+
+def dashboard_service(services: Any) -> DashboardService:
+    """The dashboard over the intake's complaint records and the case desk."""
+    desk = case_desk(services)
+    every_state = CaseFilter(states=tuple(CaseState))
+    return DashboardService(
+        complaint_records(services.container),
+        lambda limit: desk.queries.list(every_state, limit=limit),
+        lambda reference: desk.queries.detail(reference).responses,
+        services.container.clock)
+
+
+router = APIRouter(include_in_schema=False)
+
+
+def charts(figures: DashboardFigures) -> dict[str, Any]:
+    nth = max(1, len(figures.days) // 10)
+    return {
+        "complaints": column_chart(
+            [Bar(f"{day:%d %b}", n, f"{day:%Y-%m-%d}: {n} complaint(s)")
+             for day, n in zip(figures.days, figures.complaints_per_day, strict=True)],
+            label="complaints per day", every_nth_label=nth),
+        "breaches": column_chart(
+            [Bar(f"{day:%d %b}", n, f"{day:%Y-%m-%d}: {n} deadline(s) passed unmet")
+             for day, n in zip(figures.days, figures.breaches_per_day, strict=True)],
+            label="deadline breaches per day", alert=True, every_nth_label=nth),
+        "clauses": row_chart([Bar(f"{cid} {title}", n, f"{cid}: {n} open case(s)")
+                              for cid, title, n in figures.open_by_clause],
+                             label="open cases by clause"),
+        "reporters": row_chart([Bar(name, n, f"{name}: {n} complaint(s)")
+                                for name, n in figures.top_reporters], label="top reporters"),
+    }
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request, days: int = Query(30, ge=7, le=366),
+                   principal: Principal = staff(Permission.REPORTS_READ)) -> Response:
+    figures = dashboard_service(services_of(request)).figures(days=days)
+    return render(request, "dashboard.html", {"figures": figures, "charts": charts(figures),
+                                              "days": days})

@@ -1,0 +1,142 @@
+"""The customer portal: a representative signs in with the customer's access key, sees the
+customer's cases (a partner: its own and its customers'), and answers them; the signed
+response link from a notice opens one case's answer form without signing in."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from abusedesk.domain.cases_links import ExpiredLink, InvalidLink
+from abusedesk.domain.cases_model import EvidenceFile
+from abusedesk.domain.errors import InvalidInput, NotAuthenticated, TooManyAttempts
+from abusedesk.interfaces.api.auth import (
+    SESSION_COOKIE,
+    client_address,
+    cookie_name,
+    portal,
+    public,
+)
+from abusedesk.interfaces.api.casework import (
+    CaseQuery,
+    case_desk,
+    case_detail,
+    customer_view,
+    list_cases,
+)
+from abusedesk.interfaces.api.routes.case_schemas import timeline
+from abusedesk.interfaces.api.routes.cases import ResponseIn, read_answer, submit_answer
+from abusedesk.interfaces.api.wiring import services_of
+from abusedesk.interfaces.web.rendering import render
+from abusedesk.interfaces.web.routes.signin import safe_next, set_session_cookie
+from abusedesk.services.access_rules import Principal
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/portal/login")
+def portal_login_page(request: Request, next: str | None = None,
+                      principal: Principal | None = public()) -> Response:
+    if principal is not None and not principal.is_staff:
+        return RedirectResponse(safe_next(next, "/portal"), status_code=303)
+    return render(request, "portal_login.html", {"error": None,
+                                                 "next_path": safe_next(next, "")})
+
+
+@router.post("/portal/login")
+async def portal_login(request: Request, access_key: Annotated[str, Form(max_length=200)],
+                       next: Annotated[str, Form(max_length=2000)] = "",
+                       principal: Principal | None = public(form=True)) -> Response:
+    services = services_of(request)
+    try:
+        signed_in = await run_in_threadpool(services.access.sign_in_portal, access_key,
+                                            client=client_address(request))
+    except (NotAuthenticated, TooManyAttempts) as error:
+        status = 429 if isinstance(error, TooManyAttempts) else 401
+        return render(request, "portal_login.html", {"error": str(error),
+                                                     "next_path": safe_next(next, "")},
+                      status_code=status)
+    old = request.cookies.get(cookie_name(services, SESSION_COOKIE))
+    if old:
+        await run_in_threadpool(services.access.sign_out, old)
+    response = RedirectResponse(safe_next(next, "/portal"), status_code=303)
+    set_session_cookie(response, services, signed_in)
+    return response
+
+
+@router.get("/portal")
+def portal_home(request: Request, state: str = "", principal: Principal = portal()) -> Response:
+    services = services_of(request)
+    states = CaseQuery.parse_states([state] if state else [])
+    listings = list_cases(services, principal, CaseQuery(states=states, limit=200))
+    names = {s.customer.id: s.customer.name for s in services.customers.summaries()
+             if principal.sees_customer(s.customer.id)}
+    return render(request, "portal.html", {"listings": listings, "names": names,
+                                           "state": state})
+
+
+@router.get("/portal/cases/{reference}")
+def portal_case(request: Request, reference: str, done: str = "",
+                principal: Principal = portal()) -> Response:
+    detail = customer_view(case_detail(services_of(request), principal, reference), principal)
+    return render(request, "portal_case.html", {
+        "detail": detail, "case": detail.case, "timeline": timeline(detail, staff=False),
+        "done": done[:200], "form_action": f"/portal/cases/{detail.case.reference}/respond",
+    })
+
+
+@router.post("/portal/cases/{reference}/respond")
+async def portal_respond(request: Request, reference: str,
+                         principal: Principal = portal()) -> Response:
+    answer, files = await read_answer(request)
+    services = services_of(request)
+    await run_in_threadpool(submit_answer, services, principal, reference, answer, files,
+                            "portal")
+    return RedirectResponse(f"/portal/cases/{reference}?done=thank+you", status_code=303)
+
+
+def _grant(services: Any, token: str) -> Any:
+    return case_desk(services).responses.verify(token)
+
+
+@router.get("/respond/{token}")
+def link_page(request: Request, token: str, done: str = "",
+              principal: Principal | None = public()) -> Response:
+    services = services_of(request)
+    try:
+        grant = _grant(services, token)
+    except InvalidLink as error:
+        return render(request, "error.html", {"status": 403, "title": "Link not valid",
+                                              "detail": str(error), "login": None},
+                      status_code=410 if isinstance(error, ExpiredLink) else 403)
+    view = case_desk(services).responses.view(grant)
+    return render(request, "portal_case.html", {
+        "detail": None, "case": view.case, "responses": view.responses, "timeline": [],
+        "done": done[:200], "form_action": f"/respond/{token}",
+    })
+
+
+@router.post("/respond/{token}")
+async def link_respond(request: Request, token: str,
+                       principal: Principal | None = public(form=True)) -> Response:
+    services = services_of(request)
+    answer, files = await read_answer(request)
+    await run_in_threadpool(_answer_by_link, services, token, answer, files)
+    return RedirectResponse(f"/respond/{token}?done=thank+you", status_code=303)
+
+
+def _answer_by_link(services: Any, token: str, answer: ResponseIn,
+                    files: list[EvidenceFile]) -> None:
+    responses = case_desk(services).responses
+    grant = responses.verify(token)
+    kind = answer.kind.strip().lower()
+    if kind == "acknowledge":
+        responses.acknowledge(grant, author=answer.author, text=answer.text, via="link")
+    elif kind == "remedy":
+        responses.report_remedy(grant, author=answer.author, text=answer.text, evidence=files,
+                                via="link")
+    else:
+        raise InvalidInput("kind must be 'acknowledge' or 'remedy'")

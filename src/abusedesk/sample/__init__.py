@@ -1,0 +1,1 @@
+"""Fictional sample data: documentation address ranges and example domains only."""

@@ -1,0 +1,158 @@
+"""``serve --demo``: a working desk in a minute, with fictional sample data.
+
+Loads the sample customers (through the customers service), submits the sample complaints
+shipped in ``abusedesk/sample/complaints/`` (through the intake service, each under a stable
+source name so a second ``--demo`` run adds nothing), and makes sure a staff user ``demo``
+exists with a fresh generated password to print. Everything in the samples is fictional:
+documentation address ranges (RFC 5737, RFC 3849) and ``example`` domains.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Protocol
+
+from abusedesk.domain.errors import AbuseDeskError, Conflict, NotFound
+from abusedesk.services.access import AccessService
+from abusedesk.services.access_rules import Role
+from abusedesk.services.access_secrets import new_password
+
+log = logging.getLogger(__name__)
+
+DEMO_USER = "demo"
+#: The sample partner whose access key the demo prints, to try the customer portal with.
+DEMO_PARTNER_REF = "P-2001"
+SAMPLE_PACKAGE = "abusedesk.sample"
+COMPLAINTS_DIR = "complaints"
+
+
+class CustomersPort(Protocol):
+    def import_sample(self) -> Any: ...
+
+    def get(self, ref_or_id: str) -> Any: ...
+
+
+class IntakePort(Protocol):
+    def accept_message(self, raw: bytes, *, channel: Any, envelope: Any = None,
+                       source: str | None = None) -> Any: ...
+
+    def accept_xarf(self, document: bytes, *, channel: Any, envelope: Any = None,
+                    source: str | None = None) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SampleComplaint:
+    name: str
+    data: bytes
+
+    @property
+    def is_xarf(self) -> bool:
+        return self.name.endswith(".json")
+
+
+@dataclass
+class DemoReport:
+    username: str = DEMO_USER
+    password: str = ""
+    customers: str = ""
+    submitted: list[tuple[str, int, bool]] = field(default_factory=list)  # name, id, new
+    portal_key: str | None = None
+    portal_customer: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """What ``serve --demo`` prints."""
+        new = sum(1 for _, _, is_new in self.submitted if is_new)
+        out = [f"demo: {self.customers}",
+               f"demo: {len(self.submitted)} sample complaints submitted ({new} new)"]
+        out += [f"demo: could not {problem}" for problem in self.problems]
+        out.append(f"demo: sign in as user '{self.username}' with password '{self.password}'")
+        if self.portal_key:
+            out.append(f"demo: customer portal (/portal) access key of {self.portal_customer}: "
+                       f"{self.portal_key}")
+        return out
+
+
+def sample_complaints() -> list[SampleComplaint]:
+    """The fictional sample complaints shipped with abusedesk, in name order."""
+    folder = resources.files(SAMPLE_PACKAGE).joinpath(COMPLAINTS_DIR)
+    if not folder.is_dir():
+        return []
+    return [SampleComplaint(entry.name, entry.read_bytes())
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+            if entry.is_file() and entry.name.endswith((".eml", ".json"))]
+
+
+class DemoService:
+    def __init__(self, access: AccessService, customers: CustomersPort | None,
+                 intake: IntakePort | None, *, api_channel: Any = None,
+                 complaints: Callable[[], Sequence[SampleComplaint]] = sample_complaints) -> None:
+        self._access = access
+        self._customers = customers
+        self._intake = intake
+        self._channel = api_channel
+        self._complaints = complaints
+
+    def run(self) -> DemoReport:
+        """Load the samples and prepare the demo user; problems are reported, not raised."""
+        report = DemoReport()
+        report.customers = self._load_customers(report)
+        if self._intake is not None:
+            for sample in self._complaints():
+                try:
+                    receipt = self._submit(sample)
+                except AbuseDeskError as error:
+                    report.problems.append(f"submit {sample.name}: {error}")
+                    continue
+                report.submitted.append((sample.name, receipt.complaint_id,
+                                         bool(getattr(receipt, "new", True))))
+        report.password = self._demo_user()
+        self._portal_key(report)
+        return report
+
+    def _portal_key(self, report: DemoReport) -> None:
+        if self._customers is None:
+            return
+        try:
+            partner = self._customers.get(DEMO_PARTNER_REF)
+            issued = self._access.create_token("demo portal key", created_by="demo",
+                                               customer_id=partner.id)
+        except AbuseDeskError as error:
+            report.problems.append(f"make a portal key: {error}")
+            return
+        report.portal_key = issued.secret
+        report.portal_customer = f"{partner.name} ({DEMO_PARTNER_REF}, a partner)"
+
+    def _load_customers(self, report: DemoReport) -> str:
+        if self._customers is None:
+            return "customer records are not available"
+        try:
+            result = self._customers.import_sample()
+        except AbuseDeskError as error:
+            report.problems.append(f"load the sample customers: {error}")
+            return "sample customers not loaded"
+        created = len(getattr(result, "created", ()))
+        kept = len(getattr(result, "unchanged", ())) + len(getattr(result, "updated", ()))
+        return f"sample customers loaded ({created} new, {kept} already there)"
+
+    def _submit(self, sample: SampleComplaint) -> Any:
+        assert self._intake is not None
+        source = f"demo:{sample.name}"
+        if sample.is_xarf:
+            return self._intake.accept_xarf(sample.data, channel=self._channel, source=source)
+        return self._intake.accept_message(sample.data, channel=self._channel, source=source)
+
+    def _demo_user(self) -> str:
+        password = new_password()
+        try:
+            self._access.add_user(DEMO_USER, password, Role.ADMIN, display_name="Demo Admin")
+        except Conflict:
+            try:
+                self._access.set_password(DEMO_USER, password)
+                self._access.set_disabled(DEMO_USER, False)
+            except NotFound:  # removed meanwhile; nothing sensible left to do
+                log.warning("the demo user vanished while its password was reset")
+        return password

@@ -1,0 +1,212 @@
+"""The staff UI and portal defend themselves: cookies, CSRF, headers, rate-limited sign-in,
+hostile complaint content shown as text, restricted material withheld."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from abusedesk.bootstrap import Container, build_container, prepare_database
+from abusedesk.config import Settings
+from abusedesk.domain.clock import FrozenClock
+from abusedesk.interfaces.api.app import create_app
+from abusedesk.interfaces.api.auth import SESSION_COOKIE
+from abusedesk.interfaces.api.casework import case_desk
+from abusedesk.interfaces.api.wiring import access_service
+from abusedesk.services.access_rules import Role
+from tests.integration.web.conftest import (
+    PASSWORD,
+    SAMPLES,
+    Desk,
+    csrf_of,
+    submit_and_process,
+)
+
+HOSTILE = (
+    b"From: Mallory <mallory@attacker.example>\r\n"
+    b"To: abuse@hosting.example\r\n"
+    b"Subject: <script>alert('subject')</script> spam from 192.0.2.25\r\n"
+    b"Date: Sun, 01 Mar 2026 08:00:00 +0000\r\n"
+    b"Message-ID: <hostile-1@attacker.example>\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+    b"--b1\r\n"
+    b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+    b"<p>Spam from 192.0.2.25</p><script>document.title='pwned'</script>"
+    b"<img src=x onerror=\"document.body.dataset.pwned='yes'\">\r\n"
+    b"--b1\r\n"
+    b'Content-Type: text/html; name="invoice.html"\r\n'
+    b'Content-Disposition: attachment; filename="invoice.html"\r\n\r\n'
+    b"<script>alert('attachment')</script>\r\n"
+    b"--b1--\r\n"
+)
+
+
+def hostile_arf() -> bytes:
+    """The sample spam report with script and event-handler payloads in its subject and text."""
+    raw = (SAMPLES / "01-spam-arf.eml").read_bytes()
+    raw = raw.replace(b"Subject: Complaint about message from 192.0.2.25",
+                      b"Subject: <script>alert('arf')</script> report for 192.0.2.25", 1)
+    return raw.replace(b"it as spam.", b"it as spam. <img src=x onerror=\"alert('arf')\">", 1)
+
+
+def test_the_session_cookie_is_httponly_and_samesite(desk: Desk) -> None:
+    client = desk.session_client_anon()
+    page = client.get("/login")
+    pre = page.cookies.get("abusedesk_presession")
+    assert pre and "HttpOnly" in page.headers["set-cookie"]
+    response = client.post("/login", data={"username": "analyst", "password": PASSWORD,
+                                           "csrf_token": csrf_of(page.text)})
+    cookie = [v for v in response.headers.get_list("set-cookie") if v.startswith(SESSION_COOKIE)]
+    assert cookie, response.headers
+    assert "HttpOnly" in cookie[0] and "SameSite=lax" in cookie[0] and "Path=/" in cookie[0]
+    assert "Secure" not in cookie[0]  # this desk is served over plain http
+
+
+def test_on_https_the_cookie_is_secure_and_host_only(tmp_path: Path, clock: FrozenClock) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", data_dir=tmp_path,
+                        public_url="https://abuse.example.net")
+    container: Container = build_container(settings, clock=clock)
+    prepare_database(container)
+    access_service(container).add_user("ana", PASSWORD, Role.ANALYST)
+    client = TestClient(create_app(container), follow_redirects=False,
+                        base_url="https://abuse.example.net")
+    page = client.get("/login")
+    response = client.post("/login", data={"username": "ana", "password": PASSWORD,
+                                           "csrf_token": csrf_of(page.text)})
+    cookie = [v for v in response.headers.get_list("set-cookie") if "abusedesk_session=" in v][0]
+    assert cookie.startswith("__Host-abusedesk_session=") and "Secure" in cookie
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+    container.close()
+
+
+def test_forms_without_a_valid_csrf_token_are_refused(desk: Desk) -> None:
+    submit_and_process(desk, "01-spam-arf.eml")
+    reference = case_desk(desk.services).queries.list()[0].case.reference
+    client = desk.session_client("analyst")
+    form = {"to": "dismissed", "reason": "not ours"}
+    missing = client.post(f"/cases/{reference}/transition", data=form)
+    assert missing.status_code == 403 and "security token" in missing.text
+    foreign = desk.session_client("supervisor").get(f"/cases/{reference}")
+    stolen = client.post(f"/cases/{reference}/transition",
+                         data=form | {"csrf_token": csrf_of(foreign.text)})
+    assert stolen.status_code == 403  # a token is bound to its session
+    own = client.get(f"/cases/{reference}")
+    cross_site = client.post(f"/cases/{reference}/transition",
+                             data=form | {"csrf_token": csrf_of(own.text)},
+                             headers={"Origin": "https://evil.example"})
+    assert cross_site.status_code == 403 and "cross-site" in cross_site.text
+    done = client.post(f"/cases/{reference}/transition",
+                       data=form | {"csrf_token": csrf_of(own.text)})
+    assert done.status_code == 303
+    assert case_desk(desk.services).queries.detail(reference).case.state.value == "dismissed"
+
+
+def test_every_page_carries_strict_headers_and_no_inline_script_or_style(desk: Desk) -> None:
+    complaint_id = submit_and_process(desk, HOSTILE)
+    client = desk.session_client("admin")
+    pages = ["/cases", "/complaints", f"/complaints/{complaint_id}", "/customers",
+             "/customers/P-2001", "/policy", "/dashboard", "/admin/access"]
+    for path in pages:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["cache-control"] == "no-store"
+        for tag in re.findall(r"<script\b[^>]*>", page.text):
+            assert 'src="/static/' in tag, f"{path}: inline script {tag}"
+        assert not re.search(r"<[a-z]+[^>]*\sstyle=", page.text), f"{path}: inline style"
+        assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", page.text), f"{path}: event handler"
+
+
+def test_hostile_complaint_content_is_shown_as_text(desk: Desk) -> None:
+    complaint_id = submit_and_process(desk, HOSTILE)
+    client = desk.session_client("analyst")
+    page = client.get(f"/complaints/{complaint_id}").text
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in page
+    assert "onerror=&#34;document.body.dataset.pwned=&#39;yes&#39;&#34;" in page
+    assert "<script>document.title" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#39;subject&#39;)&lt;/script&gt;" in page
+    listing = client.get("/complaints").text
+    assert "<script>alert('subject')" not in listing
+    attachments = re.findall(r'href="(/complaints/\d+/attachments/\d+)"', page)
+    assert attachments, "the HTML attachment is offered for download"
+    download = client.get(attachments[-1])
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"] == 'attachment; filename="invoice.html"'
+    assert download.content.strip() == b"<script>alert('attachment')</script>"
+    submit_and_process(desk, hostile_arf())
+    case = case_desk(desk.services).queries.list()[0].case
+    case_page = client.get(f"/cases/{case.reference}").text
+    assert "&lt;script&gt;alert(&#39;arf&#39;)&lt;/script&gt;" in case_page
+    assert "onerror=&#34;alert(&#39;arf&#39;)&#34;" in case_page
+    assert "<script>alert" not in case_page and "<img src=x" not in case_page
+
+
+def test_sign_in_is_rate_limited(desk: Desk) -> None:
+    client = desk.session_client_anon()
+    for _ in range(5):
+        page = client.get("/login")
+        wrong = client.post("/login", data={"username": "analyst", "password": "wrong guess",
+                                            "csrf_token": csrf_of(page.text)})
+        assert wrong.status_code == 401 and "wrong password" in wrong.text
+    page = client.get("/login")
+    locked = client.post("/login", data={"username": "analyst", "password": PASSWORD,
+                                         "csrf_token": csrf_of(page.text)})
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    assert "too many failed sign-ins" in locked.text
+
+
+def test_signing_in_replaces_the_session_and_signing_out_ends_it(desk: Desk) -> None:
+    client = desk.session_client("analyst")
+    before = desk.people["analyst"].cookie
+    token = csrf_of(client.get("/cases").text)
+    switched = client.post("/login", data={"username": "supervisor", "password": PASSWORD,
+                                           "csrf_token": token})
+    assert switched.status_code == 303
+    after = switched.cookies.get(SESSION_COOKIE)
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, after)
+    assert after and after != before
+    assert desk.access.session_principal(before) is None  # the old session is gone
+    page = client.get("/cases")
+    assert page.status_code == 200 and "supervisor (supervisor)" in page.text
+    client.post("/logout", data={"csrf_token": csrf_of(page.text)})
+    assert desk.access.session_principal(after) is None
+    assert client.get("/cases").status_code == 303
+
+
+def test_restricted_material_is_withheld_from_analysts(desk: Desk) -> None:
+    report = json.loads((Path(__file__).parent / "restricted-sample.json").read_text())
+    complaint_id = submit_and_process(desk, json.dumps(report).encode(), xarf=True)
+    case = case_desk(desk.services).queries.list()[0].case
+    assert case.restricted and case.clause_id == "conduct.2a"
+    analyst = desk.session_client("analyst")
+    assert "withheld" in analyst.get(f"/cases/{case.reference}").text
+    assert "Show the restricted content" not in analyst.get(f"/cases/{case.reference}").text
+    assert analyst.get(f"/complaints/{complaint_id}/raw").status_code == 403
+    assert "restricted clause" in analyst.get(f"/complaints/{complaint_id}").text
+    api = desk.client.get(f"/api/v1/complaints/{complaint_id}/raw",
+                          headers=desk.people["analyst"].bearer())
+    assert api.status_code == 403
+    supervisor = desk.session_client("supervisor")
+    revealed = supervisor.get(f"/cases/{case.reference}?reveal=true").text
+    assert f"/complaints/{complaint_id}" in revealed
+    history = case_desk(desk.services).queries.detail(case.reference).history
+    assert any(entry.action == "case.reveal" and entry.actor == "user:supervisor"
+               for entry in history)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_sign_in_never_sends_you_to_another_site(desk: Desk, target: str) -> None:
+    client = desk.session_client_anon()
+    page = client.get("/login")
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD,
+                                           "next": target, "csrf_token": csrf_of(page.text)})
+    assert response.status_code == 303 and response.headers["location"] == "/cases"
