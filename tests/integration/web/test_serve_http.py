@@ -77,6 +77,8 @@ def test_serve_listens_on_a_free_port_and_stops_cleanly(served: Served) -> None:
     assert page.status_code == 200 and "Sign in to abusedesk" in page.text
     assert httpx.get(f"{served.url}/api/openapi.json").json()["info"]["title"] == "abusedesk API"
     assert httpx.get(f"{served.url}/api/v1/cases").status_code == 401
+    # A fresh installation has nobody to sign in as: serve says how to make the first admin.
+    assert any("abusedesk users add NAME --role admin" in line for line in served.lines)
     served.process.send_signal(signal.SIGINT)
     assert served.process.wait(timeout=30) == 0
 
@@ -87,6 +89,7 @@ def test_the_demo_is_a_working_desk_at_once(demo: Served) -> None:
     assert found, text
     assert "sample customers loaded (7 new" in text
     assert "4 sample complaints submitted (4 new)" in text
+    assert "no staff user yet" not in text  # the demo made one
     client = httpx.Client(base_url=demo.url, follow_redirects=False)
     page = client.get("/login")
     signed = client.post("/login", data={"username": found.group(1), "password": found.group(2),

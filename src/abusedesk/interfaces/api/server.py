@@ -18,6 +18,7 @@ import uvicorn
 from abusedesk.bootstrap import Container
 from abusedesk.domain.errors import ConfigurationError
 from abusedesk.interfaces.api.app import create_app
+from abusedesk.interfaces.api.wiring import access_service
 from abusedesk.interfaces.serve_options import ServeOptions
 
 SHUTDOWN_SECONDS = 10
@@ -75,9 +76,13 @@ async def http_component(container: Container, options: ServeOptions) -> AsyncIt
             raise ConfigurationError(f"the HTTP server did not start: {error}")
         await asyncio.sleep(0.02)
     url = url_of(sock)
+    line = (f"web: {url}/ (staff UI; customer portal at /portal; API at /api/v1, "
+            "described at /api/openapi.json)")
+    if not options.demo and not await asyncio.to_thread(access_service(container).users):
+        line += ("\nweb: no staff user yet; create the first with "
+                 "`abusedesk users add NAME --role admin --generate`")
     try:
-        yield (f"web: {url}/ (staff UI; customer portal at /portal; API at /api/v1, "
-               "described at /api/openapi.json)")
+        yield line
     finally:
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
