@@ -42,14 +42,13 @@ from abusedesk.adapters.dns.dnsbl_resolver import (  # noqa: E402
 )
 from abusedesk.bootstrap import build_container, prepare_database  # noqa: E402
 from abusedesk.config import Settings  # noqa: E402
-from abusedesk.domain.blocklists import (  # noqa: E402
+from abusedesk.domain.blocklists_targets import SweepTarget, TargetKind  # noqa: E402
+from abusedesk.domain.blocklists_zones import (  # noqa: E402
     BlocklistResolver,
     DnsAnswer,
     LookupResult,
     RecordType,
     ResponseStatus,
-    SweepTarget,
-    TargetKind,
     Zone,
 )
 from abusedesk.domain.clock import SystemClock  # noqa: E402

@@ -24,20 +24,21 @@ import asyncio
 import os
 import signal
 import smtplib
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.smtp import arf_complaint, deliver  # noqa: E402
+from sqlalchemy import Executable, text  # noqa: E402
+
+from tests.support.databases import PostgresTemplates  # noqa: E402
+from tests.support.smtp import arf_complaint, deliver, free_tcp_port  # noqa: E402
 
 RCPT = ["abuse@hosting.example.net"]
 
@@ -92,12 +93,6 @@ def child(argv: list[str]) -> None:
 
 # -- the client ----------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(args: list[str]) -> subprocess.Popen[str]:
     process = subprocess.Popen([sys.executable, __file__, "--child", *args],
                                stdout=subprocess.PIPE, text=True)
@@ -142,18 +137,23 @@ def burst(port: int, messages: list[bytes], clients: int) -> tuple[float, int]:
     return time.perf_counter() - began, sum(accepted)
 
 
-def stored_count(database_url: str) -> int:
-    from sqlalchemy import func, select
-
+def _scalar(database_url: str, statement: Executable) -> object:
     from abusedesk.adapters.db.engine import create_database_engine
-    from abusedesk.adapters.db.tables.complaints import ComplaintRow
 
     engine = create_database_engine(database_url)
     try:
         with engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(ComplaintRow)) or 0)
+            return connection.scalar(statement)
     finally:
         engine.dispose()
+
+
+def stored_count(database_url: str) -> int:
+    from sqlalchemy import func, select
+
+    from abusedesk.adapters.db.tables.complaints import ComplaintRow
+
+    return int(_scalar(database_url, select(func.count()).select_from(ComplaintRow)) or 0)
 
 
 def postgres_server() -> str | None:
@@ -161,43 +161,19 @@ def postgres_server() -> str | None:
         os.environ.get("ABUSEDESK_TEST_POSTGRES_URL") or None
 
 
-def scratch_postgres(server_url: str) -> tuple[str, str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"abusedesk_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_url(server_url).set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as db:
-        db.execute(f'CREATE DATABASE "{name}"')
-        setting = db.execute("SHOW synchronous_commit").fetchone()
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    return url, f"synchronous_commit={setting[0] if setting else '?'}"
-
-
-def drop_postgres(server_url: str, url: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database
-    admin = make_url(server_url).set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def measure(label: str, server_args: list[str], messages: list[bytes], clients: int,
             rounds: int, database_url: str | None) -> float:
     rates = []
     for round_number in range(rounds):
-        port = free_port()
+        port = free_tcp_port()
         batch = [raw.replace(b"@feedback.example.org>",
                              f".r{round_number}@feedback.example.org>".encode(), 1)
                  for raw in messages]
         process = start_server([server_args[0], str(port), *server_args[1:]])
         try:
-            deliver_warmup = burst(port, [arf_complaint(
+            burst(port, [arf_complaint(  # warm up: connections, caches, the first commit
                 source_ip="198.51.100.1", message_id=f"warm-{label}-{round_number}-{i}@x.example")
                 for i in range(clients)], clients)
-            del deliver_warmup
             before = stored_count(database_url) if database_url else 0
             seconds, accepted = burst(port, batch, clients)
         finally:
@@ -234,13 +210,11 @@ def main() -> None:
         results.append(("abusedesk on SQLite (WAL, synchronous=FULL)", rate))
         server_url = postgres_server()
         if server_url:
-            pg_url, setting = scratch_postgres(server_url)
-            try:
+            with PostgresTemplates(server_url).empty_database() as pg_url:
+                setting = _scalar(pg_url, text("SHOW synchronous_commit"))
                 rate = measure("postgres", ["abusedesk", pg_url, scratch], messages,
                                options.clients, options.rounds, pg_url)
-            finally:
-                drop_postgres(server_url, pg_url)
-            results.append((f"abusedesk on PostgreSQL ({setting})", rate))
+            results.append((f"abusedesk on PostgreSQL (synchronous_commit={setting})", rate))
         else:
             print("PostgreSQL: skipped (set ABUSEDESK_BENCH_POSTGRES_URL)")
     width = max(len(label) for label, _ in results)

@@ -8,9 +8,9 @@ user's first command just works. On PostgreSQL that is ``abusedesk db upgrade``'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +20,7 @@ from abusedesk.adapters.db.engine import create_database_engine, session_factory
 from abusedesk.adapters.db.uow import SqlUnitOfWork
 from abusedesk.adapters.dns.dnsbl_resolver import UdpBlocklistResolver
 from abusedesk.adapters.dns.zone_file import load_zones
+from abusedesk.adapters.enforcement.registry import executors_from_settings
 from abusedesk.adapters.queue.base import TransactionalQueue
 from abusedesk.adapters.queue.embedded import EmbeddedQueue, EmbeddedTask, EmbeddedWorker
 from abusedesk.adapters.queue.procrastinate_queue import ProcrastinateQueue
@@ -29,8 +30,11 @@ from abusedesk.domain.errors import ConfigurationError
 from abusedesk.services.blocklist_evidence import Reporter
 from abusedesk.services.blocklist_monitor import BlocklistMonitor
 from abusedesk.services.customers import CustomerService
+from abusedesk.services.intake import IntakeService
 from abusedesk.services.policies import PolicyService
 from abusedesk.services.resolution import ResolutionService
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,6 +50,16 @@ class Container:
         """A new unit of work (one transaction)."""
         return SqlUnitOfWork(self.sessions, self.queue)
 
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """The object this process keeps under ``key``, built by ``build`` on first use.
+
+        For services that hold state worth keeping (an in-memory index, parsed templates).
+        """
+        if key not in self._cache:
+            self._cache[key] = build()
+        value: T = self._cache[key]
+        return value
+
     @property
     def policies(self) -> PolicyService:
         return PolicyService(self.uow, self.clock)
@@ -53,10 +67,13 @@ class Container:
     @property
     def resolver(self) -> ResolutionService:
         """The one resolver of this process: its in-memory index is built once and kept."""
-        if "resolver" not in self._cache:
-            self._cache["resolver"] = ResolutionService(self.uow)
-        resolver: ResolutionService = self._cache["resolver"]
-        return resolver
+        return self.cached("resolver", lambda: ResolutionService(self.uow))
+
+    @property
+    def intake(self) -> IntakeService:
+        """Accepting complaints from any channel, with the configured size limit."""
+        return IntakeService(self.uow, self.clock,
+                             max_message_bytes=self.settings.max_message_bytes)
 
     @property
     def customers(self) -> CustomerService:
@@ -90,8 +107,12 @@ def open_container(settings: Settings | None = None, *, clock: Clock | None = No
     """Wire a container and make sure its database is ready to use.
 
     Embedded (SQLite): migrate to the latest schema and install the built-in policy when
-    none is stored. PostgreSQL: refuse to run against an out-of-date schema.
+    none is stored. PostgreSQL: refuse to run against an out-of-date schema. The enforcement
+    executors are built only when the case services first are, so their setting is checked
+    here: a mistake in it stops the process at start, not at its first enforcement.
     """
+    settings = settings or load_settings()
+    executors_from_settings(settings.enforcement_executors, clock or SystemClock())
     container = build_container(settings, clock=clock)
     if container.settings.is_embedded:
         prepare_database(container)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from croniter import croniter
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -84,10 +85,19 @@ class Settings(BaseSettings):
     #: Executor per action ("suspend", "block-host", ...; "*" for any): {"kind": "webhook",
     #: "url": ..., "secret": ...} or {"kind": "command", "argv": [...]}; none: recorded by hand.
     enforcement_executors: dict[str, dict[str, Any]] = {}
+    #: When the worker runs the deadline check (crontab, UTC; a sixth field counts seconds).
+    deadline_check_cron: str = "* * * * *"
 
     # blocklist monitoring
     blocklist_zones_file: Path | None = None  # default: the built-in zone list
     blocklist_sweep_cron: str = "0 */6 * * *"  # sweeps of every customer asset (crontab)
+
+    @field_validator("deadline_check_cron")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a crontab expression (e.g. '* * * * *')")
+        return value
 
     @field_validator("smtp_local_parts", "smtp_aliases")
     @classmethod

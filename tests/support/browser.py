@@ -1,5 +1,6 @@
 """A real browser for the web UI tests: Debian's Chromium driven by Playwright, and a live
-abusedesk HTTP server for it to talk to.
+abusedesk HTTP server for it to talk to (in this process, or ``abusedesk serve`` run as a user
+runs it).
 
 No browser is downloaded: Playwright launches the system ``chromium`` (or the one named by
 ``ABUSEDESK_TEST_CHROMIUM``) headless. Tests needing it skip with ``NO_CHROMIUM_REASON``
@@ -11,6 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,12 +27,14 @@ import uvicorn
 from abusedesk.bootstrap import Container
 from abusedesk.interfaces.api.app import create_app
 from abusedesk.interfaces.api.server import bind_socket, url_of
+from tests.support.processes import stop_process
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run",
                "--disable-dev-shm-usage"]
+SERVE_START_SECONDS = 60
 NO_CHROMIUM_REASON = ("no Chromium to drive: install Debian's chromium package "
                       "(scripts/test does) or set ABUSEDESK_TEST_CHROMIUM")
 
@@ -90,3 +96,31 @@ class LiveServer:
         self._server.should_exit = True
         self._thread.join(timeout=15)
         self._sock.close()
+
+
+@contextmanager
+def serve_process(data_dir: Path, *args: str,
+                  **env: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """``abusedesk serve ARGS`` in a subprocess (HTTP and SMTP on free ports, ``env`` added),
+    with the lines it printed up to "abusedesk is running"; stopped with SIGINT at the end."""
+    environment = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1",
+                   "ABUSEDESK_DATA_DIR": str(data_dir), "ABUSEDESK_HTTP_PORT": "0",
+                   "ABUSEDESK_SMTP_PORT": "0", **env}
+    process = subprocess.Popen([sys.executable, "-m", "abusedesk", "serve", *args],
+                               env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + SERVE_START_SECONDS
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip())
+        if "abusedesk is running" in line:
+            break
+    try:
+        assert any("abusedesk is running" in line for line in lines), "\n".join(lines)
+        yield process, lines
+    finally:
+        stop_process(process, signum=signal.SIGINT)

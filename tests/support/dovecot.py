@@ -14,7 +14,6 @@ import imaplib
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -23,15 +22,12 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 
+from tests.support.processes import stop_process
+from tests.support.smtp import free_tcp_port
+
 DOVECOT = shutil.which("dovecot") or next(
     (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.access(p, os.X_OK)), None)
 MISSING_REASON = "dovecot is not installed (Debian package dovecot-imapd; .ci/run installs it)"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _identities() -> tuple[str, str, str, int, int]:
@@ -120,7 +116,7 @@ service stats {{
 
     def start(self, attempts: int = 5) -> Dovecot:
         for _ in range(attempts):  # the free port may be taken between probe and bind
-            self.port = _free_port()
+            self.port = free_tcp_port()
             config = self._configure() if not (self.directory / "dovecot.conf").exists() \
                 else self._rewrite_port()
             with (self.directory / "stdout.log").open("wb") as output:
@@ -159,13 +155,7 @@ service stats {{
         return False
 
     def stop(self, remove: bool = True) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process, timeout=10)
         self.process = None
         if remove:
             shutil.rmtree(self.directory, ignore_errors=True)

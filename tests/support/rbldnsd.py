@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +24,8 @@ import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
+
+from tests.support.processes import stop_process
 
 RBLDNSD = shutil.which("rbldnsd") or next(
     (path for path in ("/usr/sbin/rbldnsd", "/usr/local/sbin/rbldnsd") if os.access(path, os.X_OK)),
@@ -122,13 +123,7 @@ class Rbldnsd:
         return False
 
     def stop(self, remove: bool = True) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process, timeout=5)
         self.process = None
         if remove:
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -143,8 +138,3 @@ class Rbldnsd:
         trace: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def datasets_from(zones: Mapping[str, tuple[str, Sequence[str]]]) -> list[Dataset]:
-    """Shorthand: ``{"zone": ("ip4set", [lines])}`` to a list of ``Dataset``."""
-    return [Dataset(zone, kind, tuple(lines)) for zone, (kind, lines) in zones.items()]

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.processes import stop_process
 from tests.support.smtp import free_tcp_port
 
 
@@ -67,14 +68,7 @@ class ManagedProcess:
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=30)
+        stop_process(self.process)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

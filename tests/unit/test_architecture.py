@@ -1,4 +1,5 @@
-"""The layers of ARCHITECTURE.md hold: imports point inward (checked by import-linter)."""
+"""The code holds its own rules: imports point inward (import-linter), types check (mypy
+--strict), lint is clean (ruff)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,26 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_imports_point_inward() -> None:
-    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
-    if lint_imports is None:
-        pytest.skip("import-linter is not installed (pip install -e '.[dev]')")
-    result = subprocess.run([lint_imports, "--no-cache"], cwd=PROJECT_ROOT, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run([_dev_tool("lint-imports"), "--no-cache"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def _dev_tool(name: str) -> str:
+    tool = shutil.which(name, path=str(Path(sys.executable).parent))
+    if tool is None:
+        pytest.skip(f"{name} is not installed (pip install -e '.[dev]')")
+    return tool
+
+
+def test_types_check_strictly() -> None:
+    """mypy --strict over the whole package, as configured in pyproject.toml."""
+    result = subprocess.run([_dev_tool("mypy"), "--no-incremental"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_lint_is_clean() -> None:
+    result = subprocess.run([_dev_tool("ruff"), "check", "--no-cache", "src", "tests", "bench"],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-3000:]

@@ -19,6 +19,7 @@ from enum import StrEnum
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
+from abusedesk.domain.deadlines import describe_duration
 from abusedesk.domain.errors import Conflict
 
 
@@ -259,22 +260,17 @@ def decide_aggregation(latest: CaseSnapshot | None, event_at: datetime, window: 
         if not covered and within:
             return AggregationDecision(AggregationKind.REOPEN, latest.id,
                                        "an event the written consent does not cover")
-        return AggregationDecision(AggregationKind.OPEN_LINKED, latest.id,
-                                   f"the earlier case closed more than {_describe(window)} ago")
+        return AggregationDecision(
+            AggregationKind.OPEN_LINKED, latest.id,
+            f"the earlier case closed more than {describe_duration(window)} ago")
     if closed_at is not None and event_at <= closed_at:
         return AggregationDecision(AggregationKind.JOIN, latest.id,
                                    "the event predates the closing; kept as evidence")
     if latest.state is CaseState.CLOSED and within and not covered:
         return AggregationDecision(AggregationKind.REOPEN, latest.id,
-                                   f"an event within {_describe(window)} of the closing")
+                                   f"an event within {describe_duration(window)} of the closing")
     return AggregationDecision(AggregationKind.OPEN_LINKED, latest.id,
                                f"the earlier case is {latest.state.value}")
-
-
-def _describe(window: timedelta) -> str:
-    if window.total_seconds() % 86400 == 0:
-        return f"{window.days} days"
-    return f"{window.total_seconds() / 3600:g} hours"
 
 
 def case_reference(case_id: int, opened_at: datetime, prefix: str = "AD") -> str:

@@ -119,10 +119,6 @@ class CaseRepository(Protocol):
         returns the number of customers counted."""
         ...
 
-    def customer_names(self, customer_ids: Sequence[int]) -> Mapping[int, str]:
-        """The names of the customers a listing shows, in one read; unknown ids are left out."""
-        ...
-
     def add_event(self, event: CaseEvent) -> bool:
         """Record that an event joined a case; False when it had joined before."""
         ...

@@ -22,7 +22,7 @@ from email.policy import compat32
 from email.utils import getaddresses
 from enum import StrEnum
 
-from abusedesk.domain.errors import InvalidInput
+from abusedesk.domain.errors import InvalidInput, StorageError
 
 #: Header bytes read to find the Message-ID, From and Subject; past this the rest is body.
 MAX_HEADER_SCAN = 256 * 1024
@@ -200,6 +200,21 @@ class RawCopy:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def checked_copy(record: ComplaintRecord, data: bytes | None) -> RawCopy:
+    """The stored bytes of ``record`` if they are the ones received.
+
+    Raises ``StorageError`` when they are missing or no longer match the digest they were
+    stored under: a damaged copy is never handed out nor processed.
+    """
+    if data is None:
+        raise StorageError(f"the bytes of complaint {record.id} (sha256 {record.sha256}) "
+                           "are missing from the store")
+    if sha256_hex(data) != record.sha256:
+        raise StorageError(f"the stored bytes of complaint {record.id} do not match their "
+                           f"digest {record.sha256}: the store is damaged; restore a backup")
+    return RawCopy(record.id, record.sha256, record.content_type, data)
 
 
 def header_block(raw: bytes, limit: int = MAX_HEADER_SCAN) -> bytes:

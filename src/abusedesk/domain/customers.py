@@ -15,6 +15,7 @@ resource and the moment. Assets carry validity windows ``[valid_from, valid_unti
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -102,12 +103,13 @@ class Asset:
     valid_until: datetime | None
 
     def is_valid_at(self, at: datetime) -> bool:
-        return (self.valid_from is None or self.valid_from <= at) and (
-            self.valid_until is None or at < self.valid_until)
+        return window_covers(self.valid_from, self.valid_until, at)
 
-    @property
-    def is_open(self) -> bool:
-        return self.valid_until is None
+
+def window_covers(valid_from: datetime | None, valid_until: datetime | None,
+                  at: datetime) -> bool:
+    """True when the window ``[valid_from, valid_until)`` (None: unbounded) holds ``at``."""
+    return (valid_from is None or valid_from <= at) and (valid_until is None or at < valid_until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +142,17 @@ class PolicyNotice:
     noticed_at: datetime
 
 
-def notify_party(customer_id: int, parents: dict[int, int | None]) -> int:
+def notify_party(customer_id: int, nodes: Mapping[int, CustomerNode]) -> CustomerNode:
     """The customer answering to the provider for ``customer_id``: the top of its chain.
 
-    ``parents`` maps customer id to parent id. A broken or cyclic chain (which imports
-    refuse) stops at the last customer seen rather than looping.
+    ``nodes`` is the hierarchy by id. A broken or cyclic chain (which imports refuse)
+    stops at the last customer seen rather than looping.
     """
+    current = nodes[customer_id]
     seen = {customer_id}
-    current = customer_id
-    while (parent := parents.get(current)) is not None and parent not in seen:
+    while (parent := current.parent_id) is not None and parent not in seen and parent in nodes:
         seen.add(parent)
-        current = parent
+        current = nodes[parent]
     return current
 
 

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import pytricia
 
-from abusedesk.domain.customers import AssetKind
+from abusedesk.domain.customers import AssetKind, window_covers
 
 BEFORE_ALL = -math.inf
 AFTER_ALL = math.inf
@@ -53,6 +53,9 @@ class IndexRow:
     valid_from: datetime | None
     valid_until: datetime | None
 
+    def is_valid_at(self, at: datetime) -> bool:
+        return window_covers(self.valid_from, self.valid_until, at)
+
 
 @dataclass(frozen=True, slots=True)
 class NameLookup:
@@ -73,10 +76,6 @@ def covering(entry: IndexedWindow, at: float) -> IndexedWindow | None:
     return None
 
 
-def to_seconds(moment: datetime | None, unbounded: float) -> float:
-    return unbounded if moment is None else moment.timestamp()
-
-
 class ResolutionIndex:
     """Longest-prefix and longest-suffix matching over assets with validity windows.
 
@@ -92,9 +91,7 @@ class ResolutionIndex:
         self._domains: dict[str, IndexedWindow] = {}
         self._hostnames: dict[str, IndexedWindow] = {}
         self._asns: dict[str, IndexedWindow] = {}
-        self.size = 0
         for (kind, value), windows in _grouped(rows).items():
-            self.size += len(windows)
             if kind is AssetKind.PREFIX:
                 (self._v6 if ":" in value else self._v4).insert(value, windows)
             else:
@@ -108,10 +105,6 @@ class ResolutionIndex:
         if kind is AssetKind.DOMAIN:
             return self._domains
         return self._hostnames if kind is AssetKind.HOSTNAME else self._asns
-
-    @property
-    def prefix_count(self) -> int:
-        return len(self._v4) + len(self._v6)
 
     def _address_lookup(self) -> Callable[[str, float], IndexedWindow | None]:
         get4, get6 = self._v4.get, self._v6.get

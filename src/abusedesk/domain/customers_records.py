@@ -20,10 +20,6 @@ from abusedesk.domain.customers import (
     Representative,
 )
 
-#: Parts of a customer a file may leave out (left as stored) or state (replacing it).
-OPTIONAL_PARTS = ("kind", "parent", "representative", "carriers", "agreement", "consents",
-                  "assets")
-
 
 @dataclass(frozen=True, slots=True)
 class RowError:
@@ -51,7 +47,7 @@ class AssetEntry:
 
 @dataclass(slots=True)
 class CustomerRecord:
-    """One customer as a file states it; ``lines`` are every line that spoke of it."""
+    """One customer as a file states it; ``line`` is the first line that spoke of it."""
 
     ref: str
     line: int
@@ -64,12 +60,6 @@ class CustomerRecord:
     consents: tuple[Consent, ...] = ()
     assets: list[AssetEntry] = field(default_factory=list)
     given: set[str] = field(default_factory=set)
-    lines: list[int] = field(default_factory=list)
 
     def states(self, part: str) -> bool:
         return part in self.given
-
-    @property
-    def line_span(self) -> str:
-        lines = sorted(set(self.lines or [self.line]))
-        return str(lines[0]) if len(lines) == 1 else f"{lines[0]}-{lines[-1]}"

@@ -30,6 +30,16 @@ class CustomerRepository(Protocol):
         """The whole hierarchy, by id (cheap: no details)."""
         ...
 
+    def names(self, customer_ids: Collection[int]) -> dict[int, str]:
+        """The names of the given customers (one read per few hundred ids); unknown ids are
+        left out."""
+        ...
+
+    def descendants(self, customer_id: int) -> frozenset[int]:
+        """The ids of every customer below ``customer_id`` (its children, theirs ...), read
+        without loading the rest of the hierarchy."""
+        ...
+
     def add(self, draft: CustomerDraft, *, at: datetime) -> int: ...
 
     def update(self, customer_id: int, draft: CustomerDraft, *, at: datetime) -> None: ...

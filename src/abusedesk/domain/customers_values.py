@@ -18,10 +18,9 @@ from urllib.parse import urlsplit
 
 from abusedesk.domain.customers import AssetKind
 from abusedesk.domain.errors import InvalidInput
+from abusedesk.domain.names import normalise_name
 from abusedesk.domain.policy import Action, Deadline, DeadlineKind
 
-MAX_NAME_LENGTH = 253
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _ASN = re.compile(r"^(?:as)?(\d{1,10})$", re.IGNORECASE)
 _DURATION = re.compile(r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?)?$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -60,24 +59,6 @@ def normalise_prefix(text: str) -> str:
     return str(network)
 
 
-def normalise_name(text: str) -> str:
-    """A DNS name in lower-case ASCII without the trailing dot; IDNs become punycode."""
-    raw = text.strip().rstrip(".").lower()
-    if not raw:
-        raise InvalidInput("an empty name is not a host or domain name")
-    if not raw.isascii():
-        try:
-            raw = raw.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise InvalidInput(f"{text.strip()!r} is not a valid internationalised name") from None
-    labels = raw.split(".")
-    if len(raw) > MAX_NAME_LENGTH or not all(_LABEL.match(label) for label in labels):
-        raise InvalidInput(f"{text.strip()!r} is not a host or domain name")
-    if labels[-1].isdigit():
-        raise InvalidInput(f"{text.strip()!r} is not a host or domain name (numeric last label)")
-    return raw
-
-
 def normalise_asn(text: str) -> str:
     match = _ASN.match(text.strip())
     if match is None or not 0 < int(match.group(1)) <= MAX_ASN:
@@ -85,10 +66,15 @@ def normalise_asn(text: str) -> str:
     return f"AS{int(match.group(1))}"
 
 
+def _is_asn(text: str) -> bool:
+    """An AS number written with its prefix (``AS64496``); a bare number is not taken for one."""
+    return text[:2].lower() == "as" and _ASN.match(text) is not None
+
+
 def guess_asset_kind(value: str) -> AssetKind:
     """The kind an import row means when it names none: prefix, ASN, else domain."""
     text = value.strip()
-    if _ASN.match(text) and text[:2].lower() == "as":
+    if _is_asn(text):
         return AssetKind.ASN
     if ":" in text or re.match(r"^[\d./]+$", text):
         return AssetKind.PREFIX
@@ -145,7 +131,7 @@ def parse_query(value: str) -> Query:
     address = _address(text)
     if address is not None:
         return Query(QueryKind.ADDRESS, address, "address")
-    if _ASN.match(text) and text[:2].lower() == "as":
+    if _is_asn(text):
         return Query(QueryKind.ASN, normalise_asn(text), "asn")
     host = text.rsplit(":", 1)[0] if re.search(r":\d{1,5}$", text) else text
     try:

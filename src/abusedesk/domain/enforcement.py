@@ -145,6 +145,11 @@ class ExecutionRequest:
     dry_run: bool = False
     lift: bool = False
 
+    @property
+    def operation(self) -> str:
+        """``apply``, or ``lift`` to undo the action."""
+        return "lift" if self.lift else "apply"
+
     def as_payload(self) -> dict[str, object]:
         """The JSON document webhooks receive and commands find in their environment."""
         return {
@@ -152,7 +157,7 @@ class ExecutionRequest:
             "case": self.case_reference, "case_id": self.case_id,
             "customer_id": self.customer_id, "clause": self.clause_id,
             "requested_by": self.requested_by, "approved_by": self.approved_by,
-            "dry_run": self.dry_run, "operation": "lift" if self.lift else "apply",
+            "dry_run": self.dry_run, "operation": self.operation,
         }
 
 

@@ -130,6 +130,12 @@ def travels_unchanged(raw: bytes, *, eight_bit_ok: bool) -> bool:
                for line in raw.split(CRLF))
 
 
+def address_domain(address: str) -> str:
+    """The domain of a mail address (``abuse@example.net``, ``<abuse@example.net>``), which
+    Message-IDs and reports name as ours; ``abusedesk.localhost`` when it is empty."""
+    return address.rsplit("@", 1)[-1].strip(">") or "abusedesk.localhost"
+
+
 def encode_address(display_name: str | None, address: str) -> str:
     """``Name <address>`` with the name quoted as needed (for headers)."""
     name, addr = parseaddr(address)

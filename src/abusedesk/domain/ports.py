@@ -113,6 +113,11 @@ class EventRepository(Protocol):
 
     def for_complaint(self, complaint_id: int) -> Sequence[StoredEvent]: ...
 
+    def for_complaints(self, complaint_ids: Collection[int]) -> dict[int, list[StoredEvent]]:
+        """The events of each complaint (in sequence order), every id asked for a key, in
+        one read for a listing page rather than one per complaint."""
+        ...
+
 
 class Mailbox(Protocol):
     """A mailbox abusedesk takes complaints from (IMAP folder, Maildir, mbox file)."""

@@ -74,24 +74,17 @@ def parse_xml_text(xml: str | bytes, ctx: Context, root: Element | None = None) 
     if local(root.tag) != "Infringement":
         found = next((n for n in root.iter() if local(n.tag) == "Infringement"), None)
         if found is None:
-            raise ValueError("no Infringement element")
+            raise ParseError("the ACNS notice has no Infringement element")
         root = found
     source = child(root, "Source")
+    sub_type = child(source, "SubType")
     kind = " ".join(
         filter(
             None,
             (
                 text(source, "Type"),
-                (
-                    child(source, "SubType").get("BaseType")
-                    if child(source, "SubType") is not None
-                    else None
-                ),
-                (
-                    child(source, "SubType").get("Protocol")
-                    if child(source, "SubType") is not None
-                    else None
-                ),
+                sub_type.get("BaseType") if sub_type is not None else None,
+                sub_type.get("Protocol") if sub_type is not None else None,
             ),
         )
     )

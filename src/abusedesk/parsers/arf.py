@@ -25,7 +25,9 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from abusedesk.domain.events import IPAddress
 from abusedesk.parsers import indicators, mime
+from abusedesk.parsers.limits import Limits
 from abusedesk.parsers.received import first_hop
 from abusedesk.parsers.result import Context, ParseResult
 from abusedesk.parsers.timeparse import parse_mail_date
@@ -114,7 +116,7 @@ def _all(fields: list[tuple[str, str]], name: str) -> list[str]:
     return [value for key, value in fields if key == name and value]
 
 
-def find_feedback(message: Message, limits: object) -> tuple[Message | None, bool]:
+def find_feedback(message: Message, limits: Limits) -> tuple[Message | None, bool]:
     """The feedback part and whether the message is an ARF report at all."""
     is_report = (
         mime.content_type(message) == "multipart/report"
@@ -126,13 +128,13 @@ def find_feedback(message: Message, limits: object) -> tuple[Message | None, boo
     return None, is_report
 
 
-def _reported_message(message: Message, limits: object) -> Message | None:
+def _reported_message(message: Message, limits: Limits) -> Message | None:
     for part in mime.walk(message):
         kind = mime.content_type(part)
         if kind in ("message/rfc822", "message/rfc822-headers"):
-            return mime.embedded_message(part, limits)  # type: ignore[arg-type]
+            return mime.embedded_message(part, limits)
         if kind in ("text/rfc822-headers", "text/rfc822-header"):
-            return mime.header_fields(mime.text_of(part, limits))  # type: ignore[arg-type]
+            return mime.header_fields(mime.text_of(part, limits))
     return None
 
 
@@ -144,10 +146,10 @@ def _text_parts(message: Message, ctx: Context) -> list[str]:
     ]
 
 
-def _human_text(message: Message, limits: object) -> str:
+def _human_text(message: Message, limits: Limits) -> str:
     for part in mime.walk(message):
         if mime.content_type(part) == "text/plain":
-            return mime.text_of(part, limits)  # type: ignore[arg-type]
+            return mime.text_of(part, limits)
     return ""
 
 
@@ -250,7 +252,7 @@ def parse(message: Message, ctx: Context) -> ParseResult | None:
     )
 
 
-def _ip_from_text(text: str) -> object:
+def _ip_from_text(text: str) -> IPAddress | None:
     match = re.search(
         r"(?:from|received from)\s+(?:IP(?:\s+address)?\s+)?\[?("
         + indicators.IPV4_RE.pattern

@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from email.message import Message
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from abusedesk.domain.errors import InputLimitExceeded, ParseError
 from abusedesk.domain.events import Event
 from abusedesk.parsers import indicators, mime, taxonomy
 from abusedesk.parsers.result import Context, ParseResult
-from abusedesk.parsers.timeparse import UTC, parse_epoch, parse_iso
+from abusedesk.parsers.timeparse import parse_epoch, parse_iso
 
 #: Spamhaus CERT ``botname`` values that are not bots, and their kinds.
 SPAMHAUS_NAMES: dict[str, tuple[str, str]] = {
@@ -201,6 +201,7 @@ def _row_event(
     hint: str | None,
 ) -> Event | None:
     kind = _get(record, layout.kind)
+    pair: tuple[str, str] | None
     if layout is SPAMHAUS_CERT:
         pair = SPAMHAUS_NAMES.get((kind or "").lower(), ("infrastructure", "botnet"))
     else:

@@ -12,6 +12,7 @@ host wrote its logs and its mail in the same zone).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from email.message import Message
 
 from abusedesk.parsers import indicators, mime
@@ -125,7 +126,9 @@ def parse(message: Message, ctx: Context) -> ParseResult | None:
     )
 
 
-def _first_log_time(body: str, address: str | None, ctx: Context) -> tuple[object, str | None]:
+def _first_log_time(
+    body: str, address: str | None, ctx: Context
+) -> tuple[datetime | None, str | None]:
     if not address:
         return None, None
     zone = header_zone(ctx.mail_date_header)
@@ -137,7 +140,9 @@ def _first_log_time(body: str, address: str | None, ctx: Context) -> tuple[objec
             if moment is not None:
                 return moment, "log line (year and zone of the Date header)"
         moment = (
-            parse_iso(line, default_zone=zone)
+            # Without a zone in the Date header the time is UTC, as everywhere else; never
+            # the zone of the host that happens to run the parser.
+            parse_iso(line, default_zone=zone or UTC)
             if re.search(r"\d{4}-\d{2}-\d{2}[ T]\d", line)
             else None
         )

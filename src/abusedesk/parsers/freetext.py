@@ -230,15 +230,15 @@ def parse_text(text: str, ctx: Context) -> ParseResult:
         used |= record.lines
         pair = doc_pair or taxonomy.classify_text(" ".join(record.values.values()))
         found_event = textevents.record_event(record, pair, ctx, own)
-        if found_event == textevents.UNCLASSIFIED:
+        if isinstance(found_event, Event):
+            events.append(found_event)
+        elif found_event == textevents.UNCLASSIFIED:
             unclassified += 1
-        elif found_event is not None:
-            events.append(found_event)  # type: ignore[arg-type]
     for item in textevents.loose_events(lines, doc_pair, ctx, own, used):
-        if item == textevents.UNCLASSIFIED:
+        if isinstance(item, Event):
+            events.append(item)
+        else:  # the only other value is UNCLASSIFIED
             unclassified += 1
-        else:
-            events.append(item)  # type: ignore[arg-type]
     if not events and unclassified:
         raise ParseError("indicators found, but no kind of abuse is named; classify by hand")
     events = textevents.fold(events, stated_times(lines))
@@ -268,7 +268,7 @@ def _pasted_trace_event(
         return None
     return ctx.event(
         *pair,
-        ip=ip,  # type: ignore[arg-type]
+        ip=ip,
         email=trace.sender,
         time=trace.hop.time,
         time_field="Received header pasted in the complaint" if trace.hop.time else None,

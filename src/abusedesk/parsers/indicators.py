@@ -26,11 +26,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from urllib.parse import urlsplit
 
 from abusedesk.domain.events import IPAddress
+from abusedesk.domain.names import public_suffixes
 
 _NEVER_V4 = tuple(
     IPv4Network(n)
@@ -147,19 +147,12 @@ def url_port(url: str) -> int | None:
         return None
 
 
-@lru_cache(maxsize=1)
-def _psl() -> object:
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList()
-
-
 def registered_domain(name: str | None) -> str | None:
     """``www.example.co.uk`` -> ``example.co.uk``; the name itself for unknown suffixes."""
     host = hostname(name)
     if host is None:
         return None
-    private = _psl().privatesuffix(host)  # type: ignore[attr-defined]
+    private = public_suffixes().privatesuffix(host)
     return str(private) if private else host
 
 

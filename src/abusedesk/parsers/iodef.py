@@ -11,6 +11,7 @@ Each ``System`` with ``category="source"`` in an ``EventData/Flow`` is an offend
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.message import Message
 from xml.etree.ElementTree import Element
 
@@ -106,7 +107,7 @@ def parse_document(data: bytes | str, ctx: Context, root: Element | None = None)
                     )
     return ParseResult(
         FORMAT,
-        tuple(e for e in events if e is not None),
+        tuple(events),
         reporter=reporter or ctx.reporter,
         subject=ctx.subject,
     )
@@ -131,36 +132,37 @@ def _pair_from_text(incident: Element) -> tuple[str, str] | None:
 def _system_events(
     system: Element,
     pair: tuple[str, str],
-    time: object,
+    time: datetime | None,
     field: str | None,
     incident_id: str | None,
     ctx: Context,
-) -> list[Event | None]:
+) -> list[Event]:
+    """One event per address of each ``Node`` (a node without one: its ``NodeName`` alone)."""
     port = None
     for service in children(system, "Service"):
         value = text(service, "Port") or text(service, "Portlist")
         if value and re.fullmatch(r"\d{1,5}", value):
             port = value
-    events = []
+    events: list[Event] = []
     for node in children(system, "Node"):
         name = text(node, "NodeName")
-        addresses = [
+        addresses: list[Element | None] = [
             a
             for a in children(node, "Address")
             if (a.get("category") or "ipv4-addr").lower() in ("ipv4-addr", "ipv6-addr")
         ]
         for address in addresses or [None]:
             ip = indicators.offender_ip(text(address)) if address is not None else None
-            events.append(
-                ctx.event(
-                    *pair,
-                    ip=ip,
-                    port=port,
-                    domain=name,
-                    time=time,  # type: ignore[arg-type]
-                    time_field=f"IODEF {field}" if field else None,
-                    report_id=incident_id,
-                    evidence=f"IODEF {local(system.tag)} category=source",
-                )
+            event = ctx.event(
+                *pair,
+                ip=ip,
+                port=port,
+                domain=name,
+                time=time,
+                time_field=f"IODEF {field}" if field else None,
+                report_id=incident_id,
+                evidence=f"IODEF {local(system.tag)} category=source",
             )
+            if event is not None:  # a node with neither a usable address nor a name
+                events.append(event)
     return events

@@ -126,7 +126,7 @@ def _spamhaus(message: Message, ctx: Context) -> ParseResult | None:
         events.append(
             ctx.event(
                 *pair,
-                ip=ip,  # type: ignore[arg-type]
+                ip=ip,
                 time=time,
                 time_field="time written next to the listed address" if time else None,
                 report_id=listing.group(1) if listing else None,

@@ -236,14 +236,14 @@ def parse_message(message: Message, outer: Context, *, depth: int) -> ParseResul
                 return result
             inner_text_result = inner_text_result or result
     try:
-        outer = freetext.parse_mail(message, ctx)
+        text_result = freetext.parse_mail(message, ctx)
     except ParseError:
         if inner_text_result is not None:
             return inner_text_result
         raise
-    if not outer.events and inner_text_result is not None:
+    if not text_result.events and inner_text_result is not None:
         return inner_text_result
-    return outer
+    return text_result
 
 
 def _try_inner(inner: Message, ctx: Context, depth: int) -> ParseResult | None:

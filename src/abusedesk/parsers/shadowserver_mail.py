@@ -9,7 +9,9 @@ shadowserver.org, or an attachment named as Shadowserver names its reports:
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.message import Message
+from typing import Protocol
 
 from abusedesk.domain.errors import ParseError
 from abusedesk.domain.events import Event
@@ -21,7 +23,15 @@ FORMAT = "shadowserver"
 REPORT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9_]+(?:-[a-z0-9_.]+)*\.csv(?:\.zip)?$", re.I)
 
 
-def csv_parser() -> object | None:
+class CsvParser(Protocol):
+    """The call ``run_csv`` makes of ``abusedesk.parsers.shadowserver.parse_csv``."""
+
+    def __call__(
+        self, data: bytes, *, filename: str | None, received_at: datetime
+    ) -> list[Event]: ...
+
+
+def csv_parser() -> CsvParser | None:
     """The Shadowserver CSV parser, or None while it is not installed."""
     try:
         from abusedesk.parsers.shadowserver import parse_csv
@@ -37,8 +47,7 @@ def run_csv(data: bytes, name: str | None, ctx: Context) -> list[Event]:
         raise ParseError(
             "Shadowserver report recognised, but the Shadowserver CSV parser is not installed"
         )
-    events = parse_csv(data, filename=name, received_at=ctx.received_at)  # type: ignore[operator]
-    return list(events)
+    return list(parse_csv(data, filename=name, received_at=ctx.received_at))
 
 
 def try_csv(data: bytes, name: str | None, ctx: Context) -> list[Event] | None:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 
-from abusedesk.domain.events import Event, TimeSource
+from abusedesk.domain.events import Event, IPAddress, TimeSource
 from abusedesk.parsers import indicators, taxonomy
 from abusedesk.parsers.result import Context
 from abusedesk.parsers.textrecords import Record, time_near
@@ -37,7 +37,7 @@ UNCLASSIFIED = "unclassified"
 Pair = tuple[str, str]
 
 
-def allowed_ip(value: str | None, ctx: Context) -> object:
+def allowed_ip(value: str | None, ctx: Context) -> IPAddress | None:
     """The address, unless it can never offend or is a documentation address in free text."""
     address = indicators.offender_ip(value)
     if address is None:
@@ -84,7 +84,7 @@ def record_event(
         domain = None
     return ctx.event(
         *pair,
-        ip=ip,  # type: ignore[arg-type]
+        ip=ip,
         url=url,
         port=values.get("port"),
         domain=domain,
@@ -153,13 +153,15 @@ def _line_events(
             yield UNCLASSIFIED
         return
     time = time_near(lines, number, indicator_lines)
-    written = {"time": time, "time_field": "time written in the complaint" if time else None}
+    time_field = "time written in the complaint" if time else None
     evidence = f"text line {number + 1}"
     line_ip = allowed_ip(ips[0].value, ctx) if ips else None
     emitted = False
     if pair[0] in URL_KINDS:
         for url in filter(None, (allowed_url(u, own) for u in urls)):
-            event = ctx.event(*pair, url=url, ip=line_ip, evidence=evidence, **written)  # type: ignore[arg-type]
+            event = ctx.event(
+                *pair, url=url, ip=line_ip, evidence=evidence, time=time, time_field=time_field
+            )
             if event is not None:
                 emitted = True
                 yield event
@@ -168,10 +170,11 @@ def _line_events(
     for item in ips:
         event = ctx.event(
             *pair,
-            ip=allowed_ip(item.value, ctx),  # type: ignore[arg-type]
+            ip=allowed_ip(item.value, ctx),
             port=item.port,
             evidence=evidence,
-            **written,  # type: ignore[arg-type]
+            time=time,
+            time_field=time_field,
         )
         if event is not None:
             yield event
@@ -211,8 +214,8 @@ def _same_offender(events: list[Event]) -> list[Event]:
         groups.setdefault((event.category, event.type, *where), []).append(event)
     out = []
     for group in groups.values():
-        dated = [e for e in group if _written(e) and e.event_time is not None]
-        best = min(dated, key=lambda e: e.event_time) if dated else group[0]  # type: ignore[arg-type, return-value]
+        dated = [(e.event_time, e) for e in group if _written(e) and e.event_time is not None]
+        best = min(dated, key=lambda timed: timed[0])[1] if dated else group[0]
         if len(group) > 1:
             best = replace(
                 best,

@@ -116,7 +116,7 @@ def labelled(lines: list[str]) -> list[Record]:
     for number, line in enumerate(lines + [""]):
         match = _LABEL_LINE.match(line)
         name = column_name(match.group(1)) if match else None
-        if name is None:
+        if match is None or name is None:
             if not line.strip() or set(line.strip()) <= set("#-=*_"):
                 if current.values.get("ip") or current.values.get("url"):
                     records.append(current)
@@ -126,7 +126,7 @@ def labelled(lines: list[str]) -> list[Record]:
             if current.values.get("ip") or current.values.get("url"):
                 records.append(current)
             current = Record(number)
-        current.values[name] = match.group(2).strip()  # type: ignore[union-attr]
+        current.values[name] = match.group(2).strip()
         current.lines.add(number)
         if len(current.values) == 1:
             current.line = number

@@ -145,7 +145,8 @@ def _v4(data: dict[str, Any], ctx: Context) -> ParseResult:
     )
     email = data.get("smtp_from") if category == "messaging" else None
     time = parse_any(str(data.get("timestamp") or ""))
-    reporter = data.get("reporter") if isinstance(data.get("reporter"), dict) else {}
+    reporter_value = data.get("reporter")
+    reporter: dict[str, Any] = reporter_value if isinstance(reporter_value, dict) else {}
     event = ctx.event(
         category,
         type_,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from abusedesk.domain.events import Event
 from abusedesk.parsers import indicators, mime, taxonomy
 from abusedesk.parsers.result import Context, ParseResult
 from abusedesk.parsers.timeparse import parse_any
@@ -82,7 +83,7 @@ def parse(message: Message, ctx: Context) -> ParseResult | None:
             reports.append((mapping, name))
     if not reports:
         return None
-    events = []
+    events: list[Event] = []
     for index, (mapping, name) in enumerate(reports, 1):
         event = _event(mapping, name, ctx, index if len(reports) > 1 else None)
         if event is not None:
@@ -112,7 +113,9 @@ def _pair(mapping: dict[str, str], name: str | None, ctx: Context) -> tuple[str,
     return pair
 
 
-def _event(mapping: dict[str, str], name: str | None, ctx: Context, index: int | None) -> object:
+def _event(
+    mapping: dict[str, str], name: str | None, ctx: Context, index: int | None
+) -> Event | None:
     pair = _pair(mapping, name, ctx)
     if pair is None:
         ctx.warnings.append("an X-ARF report names no kind of abuse that abusedesk knows")

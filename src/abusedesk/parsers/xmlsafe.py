@@ -37,7 +37,8 @@ def parse_xml(data: bytes | str, limits: Limits, what: str) -> Element:
             f"{what} nests elements {depth} levels deep; at most {limits.max_nesting}"
         )
     try:
-        return fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return root
     except DefusedXmlException as exc:
         raise ParseError(f"{what} uses a forbidden XML construct ({type(exc).__name__})") from None
     except (XMLParseError, ValueError, RecursionError) as exc:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from abusedesk.domain.errors import AccessDenied, NotFound
+from abusedesk.domain.errors import AccessDenied, InvalidInput, NotFound
 
 
 class Role(StrEnum):
@@ -35,6 +35,14 @@ class Role(StrEnum):
         except ValueError:
             known = ", ".join(role.value for role in cls)
             raise ValueError(f"{value!r} is not a role; use one of: {known}") from None
+
+
+def parse_role(value: str) -> Role:
+    """The role a user typed (``Role.parse``); an unknown one is ``InvalidInput``."""
+    try:
+        return Role.parse(value)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
 
 
 class PrincipalKind(StrEnum):
@@ -73,8 +81,8 @@ _ADMIN = _SUPERVISOR | {P.POLICY_MANAGE, P.ACCESS_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: _ANALYST,
-    Role.SUPERVISOR: frozenset(_SUPERVISOR),
-    Role.ADMIN: frozenset(_ADMIN),
+    Role.SUPERVISOR: _SUPERVISOR,
+    Role.ADMIN: _ADMIN,
 }
 
 #: What a customer or partner principal may do, always within its own customers.
@@ -144,8 +152,8 @@ def customer_principal(*, name: str, kind: PrincipalKind, customer_id: int,
                        session_id: int | None = None) -> Principal:
     if kind is PrincipalKind.STAFF:
         raise ValueError("a customer principal cannot be staff")
-    ids = frozenset(visible) | {customer_id}
-    if kind is PrincipalKind.CUSTOMER:
-        ids = frozenset({customer_id})  # a plain customer never sees below itself
+    # A plain customer never sees below itself, whatever ``visible`` holds.
+    ids = frozenset({customer_id}) if kind is PrincipalKind.CUSTOMER \
+        else frozenset(visible) | {customer_id}
     return Principal(kind, name, CUSTOMER_PERMISSIONS, customer_id=customer_id,
                      customer_ids=ids, token_id=token_id, session_id=session_id)

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from abusedesk.domain.audit import AuditEntry, AuditRecord, Verification, verify_chain
+from abusedesk.domain.audit import (
+    GENESIS,
+    AuditEntry,
+    AuditRecord,
+    Verification,
+    verify_chain,
+)
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.errors import InvalidInput
 from abusedesk.domain.ports import UnitOfWork
@@ -58,7 +64,7 @@ class AuditService:
     def head(self) -> tuple[int, str]:
         """``(seq, hash)`` of the last entry, to publish somewhere the database cannot reach."""
         with self._uow() as uow:
-            return uow.audit.head() or (0, "0" * 64)
+            return uow.audit.head() or (0, GENESIS)
 
     def history(self, subject_type: str, subject_id: int | str) -> Sequence[AuditEntry]:
         with self._uow() as uow:

@@ -14,28 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
-from ipaddress import IPv4Network, IPv6Network, collapse_addresses, ip_network
+from ipaddress import collapse_addresses, ip_network
 
-from abusedesk.domain.blocklists import (
-    ListingStatus,
+from abusedesk.domain.blocklists import ListingStatus
+from abusedesk.domain.blocklists_targets import (
+    IPNetwork,
     SweepTarget,
     Target,
     TargetKind,
-    normalise_domain,
     parse_target,
     query_count,
+    target_kind,
 )
 from abusedesk.domain.customers import AssetKind
 from abusedesk.domain.customers_index import IndexRow
 from abusedesk.domain.errors import InvalidInput
+from abusedesk.domain.names import normalise_name
 from abusedesk.domain.ports import UnitOfWork
-
-IPNetwork = IPv4Network | IPv6Network
-
-
-def _valid_at(row: IndexRow, at: datetime) -> bool:
-    return (row.valid_from is None or row.valid_from <= at) and \
-        (row.valid_until is None or at < row.valid_until)
 
 
 def merge_prefixes(held: dict[IPNetwork, set[int]], *, ipv6_prefixlen: int,
@@ -76,7 +71,7 @@ class CustomerAssets:
         names: dict[str, set[int]] = {}
         self.skipped: dict[str, int] = {}  # why assets were left out, and how many
         for row in rows:
-            if not _valid_at(row, at):
+            if not row.is_valid_at(at):
                 continue
             if row.kind is AssetKind.PREFIX:
                 try:
@@ -84,7 +79,7 @@ class CustomerAssets:
                 except ValueError:
                     self._skip(f"unreadable prefix {row.value!r}")
                     continue
-                kind = TargetKind.IPV4 if net.version == 4 else TargetKind.IPV6
+                kind = target_kind(net)
                 if kind not in kinds:
                     self._skip(f"{kind} prefixes: no zone in use lists {kind}")
                     continue
@@ -94,7 +89,7 @@ class CustomerAssets:
                     self._skip("domains: no zone in use lists domains")
                     continue
                 try:
-                    names.setdefault(normalise_domain(row.value), set()).add(row.asset_id)
+                    names.setdefault(normalise_name(row.value), set()).add(row.asset_id)
                 except InvalidInput:
                     self._skip(f"unreadable domain {row.value!r}")
         self._targets = merge_prefixes(held, ipv6_prefixlen=ipv6_prefixlen,
@@ -117,13 +112,13 @@ class CustomerAssets:
             except InvalidInput:
                 continue
             if isinstance(target, str):
-                if target not in covered_names and TargetKind.DOMAIN in kinds:
-                    orphans.append(SweepTarget(target, "listed"))
-            elif not any(target.version == net.version and target.subnet_of(net)  # type: ignore[arg-type]
-                         for net in nets):
-                kind = TargetKind.IPV4 if target.version == 4 else TargetKind.IPV6
-                if kind in kinds:
-                    orphans.append(SweepTarget(target, "listed"))
+                covered = target in covered_names
+            else:
+                covered = any(target.version == net.version
+                              and target.subnet_of(net)  # type: ignore[arg-type]
+                              for net in nets)
+            if not covered and target_kind(target) in kinds:
+                orphans.append(SweepTarget(target, "listed"))
         return orphans
 
     def targets(self) -> Iterable[SweepTarget]:

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 MONITOR_ACTOR = "system:blocklists"
 
 
-def _label(case: Case) -> str:
+def case_label(case: Case) -> str:
+    """``AD-2026-000012 (notified)``: how listing changes and status name a case."""
     return f"{case.reference} ({case.state.value})"
 
 
@@ -84,10 +85,7 @@ class ListingCases:
 
     def apply(self, change_id: int) -> ListingChange:
         """Apply one change (a no-op when it was applied before)."""
-        with self._uow() as uow:
-            change = uow.blocklists.change(change_id)
-        if change is None:
-            raise NotFound(f"no blocklist change {change_id}")
+        change = self._peek(change_id)
         if change.applied_at is not None:
             return change
         if change.transition is Transition.DELISTED:
@@ -106,7 +104,8 @@ class ListingCases:
             if change.applied_at is not None:
                 return change
             case = self._case_of(uow, change)
-            outcome = f"case {_label(case)}" if case is not None else self._why_no_case(uow, change)
+            outcome = f"case {case_label(case)}" if case is not None \
+                else self._why_no_case(uow, change)
             return self._done(uow, change, case, outcome)
 
     def _relisted(self, change_id: int) -> ListingChange:
@@ -125,7 +124,7 @@ class ListingCases:
                     escalated = escalate(uow, self._clock, prior, reason=reason,
                                          leads=self._leads, actor=MONITOR_ACTOR)
                     change = replace(change, case_id=prior.id,
-                                     outcome=f"escalated {_label(escalated)}")
+                                     outcome=f"escalated {case_label(escalated)}")
                     uow.blocklists.save_change(change)
                     uow.commit()
         if change.complaint_id is not None:
@@ -141,10 +140,10 @@ class ListingCases:
             if case is None:
                 return self._done(uow, change, None, self._why_no_case(uow, change))
             if case.state.is_final:
-                return self._done(uow, change, case, f"case {_label(case)}: not escalated")
+                return self._done(uow, change, case, f"case {case_label(case)}: not escalated")
             escalated = escalate(uow, self._clock, case, reason=reason, leads=self._leads,
                                  actor=MONITOR_ACTOR)
-            return self._done(uow, change, escalated, f"escalated {_label(escalated)}")
+            return self._done(uow, change, escalated, f"escalated {case_label(escalated)}")
 
     # -- delistings ------------------------------------------------------------------------
     def _delisted(self, change_id: int) -> ListingChange:
@@ -168,7 +167,7 @@ class ListingCases:
                 if case is None:
                     continue
                 if case.state is CaseState.RESOLVED or case.state.is_final:
-                    notes.append(f"case {_label(case)} left as it is")
+                    notes.append(f"case {case_label(case)} left as it is")
                 else:
                     case = move(uow, self._clock, case, CaseState.RESOLVED, actor=MONITOR_ACTOR,
                                 reason=reason, data={"zone": change.zone, "entry": change.entry,
@@ -190,14 +189,15 @@ class ListingCases:
 
     def _peek(self, change_id: int) -> ListingChange:
         with self._uow() as uow:
-            change = uow.blocklists.change(change_id)
-        if change is None:
-            raise NotFound(f"no blocklist change {change_id}")
-        return change
+            return self._read(uow, change_id)
 
     @staticmethod
     def _locked(uow: UnitOfWork, change_id: int) -> ListingChange:
-        change = uow.blocklists.change(change_id, for_update=True)
+        return ListingCases._read(uow, change_id, for_update=True)
+
+    @staticmethod
+    def _read(uow: UnitOfWork, change_id: int, *, for_update: bool = False) -> ListingChange:
+        change = uow.blocklists.change(change_id, for_update=for_update)
         if change is None:
             raise NotFound(f"no blocklist change {change_id}")
         return change

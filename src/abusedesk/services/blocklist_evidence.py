@@ -16,7 +16,6 @@ event inside the caller's.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -24,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from ipaddress import ip_address
 
-from abusedesk.domain.blocklists import ListingDecision, LookupResult, Transition, Zone
+from abusedesk.domain.blocklists import ListingDecision, Transition
+from abusedesk.domain.blocklists_zones import LookupResult, Zone
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.complaints import (
     Arrival,
@@ -39,6 +39,7 @@ from abusedesk.domain.complaints import (
 from abusedesk.domain.complaints_events import ResolvedEvent, resolution_key
 from abusedesk.domain.errors import AbuseDeskError, StorageError
 from abusedesk.domain.events import Event, TimeSource, classify_event
+from abusedesk.domain.notices import address_domain
 from abusedesk.domain.ports import StoredPolicy, UnitOfWork
 from abusedesk.domain.resolution import Resolution, Resolver
 
@@ -62,7 +63,7 @@ class Reporter:
 
     @property
     def domain(self) -> str:
-        return self.contact.rsplit("@", 1)[-1].strip(">").lower() or "abusedesk.localhost"
+        return address_domain(self.contact).lower()
 
     def as_xarf(self) -> dict[str, str]:
         return {"org": self.org, "contact": self.contact, "domain": self.domain}
@@ -127,7 +128,7 @@ def listing_document(result: LookupResult, zone: Zone, decision: ListingDecision
             "content_type": "text/plain",
             "description": f"DNS answer for {result.query} (A and TXT records)"[:500],
             "payload": base64.b64encode(evidence_bytes).decode("ascii"),
-            "hash": "sha256:" + hashlib.sha256(evidence_bytes).hexdigest(),
+            "hash": "sha256:" + sha256_hex(evidence_bytes),
             "size": len(evidence_bytes),
         }],
     }
@@ -185,10 +186,9 @@ class EvidenceFiler:
             event=event, sequence=0, at=result.checked_at, time_source=TimeSource.REPORT,
             offender=key, clause_ids=event.clause_ids, policy_version_id=stored.id,
             classification_note=note, resolution=resolution)
-        body = data.replace(b"\r\n", b"\n")
         facts = DedupFacts(message_id=report_id, sender=self.reporter.contact.lower(),
                            subject=f"Blocklist: {result.entry} on {zone.name}"[:300],
-                           body_sha256=body_digest(body))
+                           body_sha256=body_digest(data))
         return PreparedEvidence(data, facts, resolved, f"blocklists:{zone.name}/{result.entry}",
                                 result.checked_at)
 

@@ -25,24 +25,15 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from croniter import croniter
 
-from abusedesk.domain.blocklists import (
-    AssetSource,
-    BlocklistResolver,
-    ListingChange,
-    ListingStatus,
-    LookupResult,
-    StoredListing,
-    SweepRecord,
-    TargetKind,
-    Zone,
-    parse_target,
-)
+from abusedesk.domain.blocklists import ListingChange, ListingStatus, StoredListing, SweepRecord
+from abusedesk.domain.blocklists_targets import AssetSource, TargetKind, parse_target
+from abusedesk.domain.blocklists_zones import BlocklistResolver, LookupResult, Zone
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.errors import ConfigurationError
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.domain.resolution import Resolver
 from abusedesk.services.blocklist_assets import CustomerAssets, customer_assets
-from abusedesk.services.blocklist_cases import ListingCases
+from abusedesk.services.blocklist_cases import ListingCases, case_label
 from abusedesk.services.blocklist_evidence import EvidenceFiler, PolicyAt, Reporter
 from abusedesk.services.blocklist_record import ListingRecorder, RecordTally
 from abusedesk.services.blocklist_sweep import (
@@ -271,16 +262,17 @@ class BlocklistMonitor:
         one target's listings, and the latest sweeps."""
         wanted = parse_target(target) if target else None
         with self._uow() as uow:
-            listings = [listing for listing in uow.blocklists.listings()
-                        if wanted is None or _within(listing.entry, wanted)]
-            shown = listings if wanted is not None or everything else [
-                listing for listing in listings if listing.status is ListingStatus.LISTED]
-            shown = shown[:limit]
+            if wanted is not None:
+                listings = [listing for listing in uow.blocklists.listings()
+                            if _within(listing.entry, wanted)]
+            else:
+                listings = list(uow.blocklists.listings(
+                    status=None if everything else ListingStatus.LISTED))
+            shown = listings[:limit]
             views = []
             for listing in shown:
                 case = uow.cases.get(listing.case_id) if listing.case_id else None
-                views.append(ListingView(listing, f"{case.reference} ({case.state.value})"
-                                         if case is not None else None))
+                views.append(ListingView(listing, case_label(case) if case is not None else None))
             changes = list(uow.blocklists.changes(
                 listing_ids=[listing.id for listing in shown])) if wanted is not None else []
             sweeps = list(uow.blocklists.sweeps(limit=5))

@@ -25,19 +25,15 @@ from abusedesk.domain.blocklists import (
     ListingChange,
     ListingDecision,
     ListingStatus,
-    LookupResult,
-    Outcome,
     StoredListing,
     Transition,
-    Zone,
     decide_transition,
 )
+from abusedesk.domain.blocklists_zones import LookupResult, Outcome, Zone
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.services.blocklist_evidence import EvidenceFiler, PreparedEvidence
 
-#: Transitions kept in the history of changes (besides still-listed with other codes).
-CHANGES = frozenset({Transition.NEW_LISTING, Transition.RELISTED, Transition.DELISTED})
 Key = tuple[str, str]  # (zone, entry)
 
 
@@ -62,8 +58,8 @@ class _Plan:
 
     @property
     def is_change(self) -> bool:
-        return self.decision.transition in CHANGES or (
-            self.decision.transition is Transition.STILL_LISTED and self.decision.codes_changed)
+        """Kept in the history of changes: what needs evidence, and a delisting."""
+        return self.decision.transition is Transition.DELISTED or needs_evidence(self.decision)
 
 
 def needs_evidence(decision: ListingDecision) -> bool:

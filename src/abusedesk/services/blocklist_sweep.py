@@ -17,24 +17,26 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from abusedesk.domain.blocklists import (
+from abusedesk.domain.blocklists_targets import (
     AssetSource,
+    SweepTarget,
+    entry_label,
+    expand,
+    parse_target,
+    query_count,
+    target_kind,
+)
+from abusedesk.domain.blocklists_zones import (
     BlocklistResolver,
     ErrorKind,
     LookupResult,
     Outcome,
     RecordType,
-    SweepTarget,
     Zone,
     ZoneHealth,
     ZoneHealthStatus,
     assess_health,
-    entry_label,
-    expand,
     interpret,
-    parse_target,
-    query_count,
-    target_kind,
 )
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.errors import InvalidInput, NotFound

@@ -70,13 +70,18 @@ class CaseQueries:
             cases = uow.cases.list(selection, limit=limit, before_id=before_id)
             customer_ids = sorted({case.customer_id for case in cases})
             counts = uow.cases.offence_counts(customer_ids)
-            names = uow.cases.customer_names(customer_ids)
+            names = uow.customers.names(customer_ids)
         return [CaseListing(case, counts.get(case.customer_id, 0), names.get(case.customer_id))
                 for case in cases]
 
     def offences(self, customer_id: int, *, since: datetime | None = None) -> int:
         with self._uow() as uow:
             return uow.cases.offence_counts([customer_id], since=since).get(customer_id, 0)
+
+    def case(self, reference: str) -> Case:
+        """The case itself, by reference or id (nothing else is read)."""
+        with self._uow() as uow:
+            return find_case(uow, reference)
 
     def detail(self, reference: str, *, reveal: bool = False, actor: str = "staff") -> CaseDetail:
         """One case with everything recorded about it."""
@@ -89,9 +94,10 @@ class CaseQueries:
                        reason="restricted content shown on request")
                 uow.commit()
             previous = uow.cases.get(case.previous_case_id) if case.previous_case_id else None
+            names = uow.customers.names([case.customer_id, case.notify_customer_id])
             detail = CaseDetail(
-                case=case, customer_name=_name(uow, case.customer_id),
-                party_name=_name(uow, case.notify_customer_id),
+                case=case, customer_name=names.get(case.customer_id),
+                party_name=names.get(case.notify_customer_id),
                 offences=uow.cases.offence_counts([case.customer_id]).get(case.customer_id, 0),
                 events=() if withheld else uow.cases.events(case.id),
                 content_withheld=withheld,
@@ -105,8 +111,3 @@ class CaseQueries:
                 due_at=case.clock.due_at(self._clock.now()),
             )
         return detail
-
-
-def _name(uow: UnitOfWork, customer_id: int) -> str | None:
-    customer = uow.customers.get(customer_id)
-    return customer.name if customer else None

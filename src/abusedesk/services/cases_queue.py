@@ -11,7 +11,7 @@ from abusedesk.domain.cases_model import Case, Notice
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.notices import NoticeKind
 from abusedesk.domain.ports import UnitOfWork
-from abusedesk.services.audit import record
+from abusedesk.services.audit import SYSTEM_ACTOR, record
 
 #: The job that renders and sends one queued notice; takes ``notice_id``.
 SEND_TASK = "notices.send"
@@ -48,7 +48,7 @@ def queue_acknowledgement(uow: UnitOfWork, clock: Clock, *, complaint_id: int) -
     """Queue the complainant's acknowledgement of a complaint (one per complaint)."""
     notice = uow.notices.add(
         dedup_key=f"acknowledgement:{complaint_id}", kind=NoticeKind.ACKNOWLEDGEMENT,
-        case_id=None, complaint_id=complaint_id, party_id=None, requested_by="system",
+        case_id=None, complaint_id=complaint_id, party_id=None, requested_by=SYSTEM_ACTOR,
         at=clock.now())
     if notice is not None:
         uow.enqueue(SEND_TASK, {"notice_id": notice.id})

@@ -41,6 +41,13 @@ class ResponseLink:
     expires_at: datetime
 
 
+def issue_link(case: Case, *, key: bytes, public_url: str, expires: datetime) -> ResponseLink:
+    """A signed link that lets the party answering for ``case`` respond until ``expires``."""
+    token = sign_response_token(
+        ResponseGrant(case.id, case.reference, case.notify_customer_id, expires), key)
+    return ResponseLink(response_link(public_url, token), token, expires)
+
+
 @dataclass(frozen=True, slots=True)
 class ResponseView:
     """What the holder of a grant may see of the case (restricted content never included)."""
@@ -66,10 +73,8 @@ class ResponseService:
         """A fresh response link for the party answering for a case (staff hand it out)."""
         with self._uow() as uow:
             case = find_case(uow, reference)
-        expires = self._clock.now() + self._lifetime
-        token = sign_response_token(
-            ResponseGrant(case.id, case.reference, case.notify_customer_id, expires), self._key)
-        return ResponseLink(response_link(self._public_url, token), token, expires)
+        return issue_link(case, key=self._key, public_url=self._public_url,
+                          expires=self._clock.now() + self._lifetime)
 
     def verify(self, token: str) -> ResponseGrant:
         """The grant of a response link; ``InvalidLink``/``ExpiredLink`` when it is not good."""

@@ -9,7 +9,7 @@ agreement with the provider governs what it resells.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -20,16 +20,17 @@ from abusedesk.domain.customers import (
     ClauseTerms,
     Consent,
     Customer,
+    CustomerKind,
     CustomerNode,
     PolicyNotice,
     notify_party,
 )
-from abusedesk.domain.errors import NotFound
+from abusedesk.domain.errors import InvalidInput, NotFound
 from abusedesk.domain.policy import Action, Clause, Deadline, Policy
 from abusedesk.domain.ports import StoredPolicy, UnitOfWork
-from abusedesk.services.customers_files import ExportedCustomer, write_csv, write_json
+from abusedesk.services.customers_export import ExportedCustomer, write_csv, write_json
 from abusedesk.services.customers_import import CustomerImporter, ImportReport
-from abusedesk.services.policies import PolicyService
+from abusedesk.services.policies import PolicyService, published_at
 
 SAMPLE_FILE = "customers.json"
 
@@ -99,6 +100,8 @@ class CustomerService:
 
     def export(self, fmt: str = "json") -> str:
         """Every customer with every asset window, in the import format ``fmt``."""
+        if fmt not in ("json", "csv"):
+            raise InvalidInput(f"unknown format {fmt!r}: use json or csv")
         with self._uow() as uow:
             customers = uow.customers.all()
             nodes = uow.customers.nodes()
@@ -128,7 +131,6 @@ class CustomerService:
             customers = uow.customers.all()
             nodes = uow.customers.nodes()
             assets = uow.customers.assets_of([c.id for c in customers])
-        parents = {node.id: node.parent_id for node in nodes.values()}
         open_count: dict[int, int] = {}
         for asset in assets:
             if asset.is_valid_at(now):
@@ -136,13 +138,34 @@ class CustomerService:
         partner_id = self._node(nodes, partner).id if partner is not None else None
         return [
             CustomerSummary(c, nodes[c.parent_id].ref if c.parent_id else None,
-                            nodes[notify_party(c.id, parents)].ref, open_count.get(c.id, 0))
+                            notify_party(c.id, nodes).ref, open_count.get(c.id, 0))
             for c in customers if partner_id is None or c.parent_id == partner_id
         ]
 
     def get(self, ref_or_id: str) -> Customer:
         with self._uow() as uow:
             return self._customer(uow, ref_or_id)
+
+    def kind_of(self, customer_id: int) -> CustomerKind:
+        """Whether customer ``customer_id`` is a customer or a partner; NotFound if unknown."""
+        with self._uow() as uow:
+            customer = uow.customers.get(customer_id)
+        if customer is None:
+            raise NotFound(f"no customer with id {customer_id}")
+        return customer.kind
+
+    def descendants(self, customer_id: int) -> frozenset[int]:
+        """Every customer below ``customer_id`` (children, their children ...).
+
+        Asked on every request of a partner's token or portal session, so it reads only
+        that part of the hierarchy."""
+        with self._uow() as uow:
+            return uow.customers.descendants(customer_id)
+
+    def names(self, customer_ids: Collection[int]) -> dict[int, str]:
+        """The names of the given customers; unknown ids are left out."""
+        with self._uow() as uow:
+            return uow.customers.names(customer_ids)
 
     def details(self, ref_or_id: str, *, at: datetime | None = None) -> CustomerDetails:
         """A customer with its place in the hierarchy, assets and binding policy version."""
@@ -153,11 +176,10 @@ class CustomerService:
             assets = uow.customers.assets_of([customer.id])
             notices = uow.customers.notices_of(customer.id)
             published = uow.policies.published()
-        parents = {node.id: node.parent_id for node in nodes.values()}
         return CustomerDetails(
             customer=customer,
             parent=nodes[customer.parent_id] if customer.parent_id else None,
-            notify=nodes[notify_party(customer.id, parents)],
+            notify=notify_party(customer.id, nodes),
             children=tuple(sorted((n for n in nodes.values() if n.parent_id == customer.id),
                                   key=lambda n: n.ref)),
             assets=tuple(sorted(assets, key=_asset_order)),
@@ -232,13 +254,12 @@ def binding_policy(published: Sequence[StoredPolicy], notices: Sequence[PolicyNo
     by the version in force; ``noticed_at`` is then None.
     """
     noticed = {notice.policy_version_id: notice.noticed_at for notice in notices}
-    in_force = [p for p in published if p.effective_at is not None and p.effective_at <= at]
-    bound = [p for p in in_force if p.id in noticed]
-    pending = tuple((p, noticed[p.id]) for p in published
-                    if p.effective_at is not None and p.effective_at > at and p.id in noticed)
+    split = published_at(published, at)
+    bound = [p for p in split.in_force if p.id in noticed]
+    pending = tuple((p, noticed[p.id]) for p in split.pending if p.id in noticed)
     if bound:
         return BindingPolicy(bound[-1], noticed[bound[-1].id], pending)
-    fallback = in_force[-1] if in_force else (published[0] if published else None)
+    fallback = split.in_force[-1] if split.in_force else (published[0] if published else None)
     return BindingPolicy(fallback, None, pending)
 
 

@@ -14,7 +14,7 @@ their start); the asset window rules are in ``abusedesk.domain.customers_windows
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from abusedesk.domain.clock import Clock
@@ -24,6 +24,12 @@ from abusedesk.domain.customers_windows import Move, StoredWindow, plan_windows
 from abusedesk.domain.policy import Policy
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.services.customers_files import read_customers
+from abusedesk.services.policies import published_at
+
+#: The parts of a record a file may leave out (then kept as stored), by the field of
+#: ``CustomerDraft`` each one sets.
+_DRAFT_FIELDS = {"kind": "kind", "parent": "parent_id", "representative": "representative",
+                 "carriers": "carriers", "agreement": "agreement", "consents": "consents"}
 
 
 @dataclass(slots=True)
@@ -131,10 +137,8 @@ class CustomerImporter:
         """A customer who joins is bound by the version in force and told of any pending."""
         if not new_ids:
             return
-        published = uow.policies.published()
-        in_force = [p for p in published if p.effective_at is not None and p.effective_at <= now]
-        pending = [p for p in published if p.effective_at is not None and p.effective_at > now]
-        for stored in in_force[-1:] + pending:
+        split = published_at(uow.policies.published(), now)
+        for stored in split.in_force[-1:] + split.pending:
             uow.customers.record_policy_notice(stored.id, noticed_at=now, customer_ids=new_ids)
 
 
@@ -228,8 +232,9 @@ def _check(record: CustomerRecord, tree: _Hierarchy, stored: dict[str, Customer]
     if tree.kinds.get(record.ref) is not CustomerKind.PARTNER and children:
         problems.append(f"is the parent of {', '.join(children[:5])}, so its kind must be "
                         "partner")
+    existing = stored.get(record.ref)
     representative = (record.representative if record.states("representative")
-                      else getattr(stored.get(record.ref), "representative", None))
+                      else existing.representative if existing is not None else None)
     if parent is None and representative is None:
         problems.append("needs a representative with an e-mail address: it answers to the "
                         "provider itself, so notices go to it")
@@ -272,25 +277,15 @@ def _parents_first(accepted: dict[str, CustomerRecord]) -> Sequence[CustomerReco
 
 def _draft(record: CustomerRecord, existing: Customer | None,
            ids: dict[str, int]) -> CustomerDraft:
-    """The customer as it will be: the file's parts over the stored ones."""
-    base = CustomerDraft.of(existing) if existing is not None else None
-
-    def part(name: str, from_file: object, default: object) -> object:
-        if record.states(name):
-            return from_file
-        return getattr(base, name) if base is not None else default
-
-    parent_id: int | None
-    if record.states("parent"):
-        parent_id = ids[record.parent] if record.parent is not None else None
-    else:
-        parent_id = base.parent_id if base is not None else None
-    return CustomerDraft(
-        ref=record.ref, name=record.name,
-        kind=part("kind", record.kind, CustomerKind.CUSTOMER),  # type: ignore[arg-type]
-        parent_id=parent_id,
-        representative=part("representative", record.representative, None),  # type: ignore[arg-type]
-        carriers=part("carriers", record.carriers, ()),  # type: ignore[arg-type]
-        agreement=part("agreement", record.agreement, record.agreement),  # type: ignore[arg-type]
-        consents=part("consents", record.consents, ()),  # type: ignore[arg-type]
-    )
+    """The customer as it will be: the parts the file states over the stored ones. A new
+    customer is the record as it is (a part the file leaves out has its default)."""
+    draft = CustomerDraft(
+        ref=record.ref, name=record.name, kind=record.kind,
+        parent_id=ids[record.parent] if record.parent is not None else None,
+        representative=record.representative, carriers=record.carriers,
+        agreement=record.agreement, consents=record.consents)
+    if existing is None:
+        return draft
+    kept = {name: getattr(existing, name) for part, name in _DRAFT_FIELDS.items()
+            if not record.states(part)}
+    return replace(draft, **kept)

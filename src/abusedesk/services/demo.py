@@ -13,12 +13,15 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Protocol
+from typing import Protocol
 
+from abusedesk.domain.complaints import Channel, Envelope, Receipt
+from abusedesk.domain.customers import Customer
 from abusedesk.domain.errors import AbuseDeskError, Conflict, NotFound
 from abusedesk.services.access import AccessService
 from abusedesk.services.access_rules import Role
 from abusedesk.services.access_secrets import new_password
+from abusedesk.services.customers_import import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +33,17 @@ COMPLAINTS_DIR = "complaints"
 
 
 class CustomersPort(Protocol):
-    def import_sample(self) -> Any: ...
+    def import_sample(self) -> ImportReport: ...
 
-    def get(self, ref_or_id: str) -> Any: ...
+    def get(self, ref_or_id: str) -> Customer: ...
 
 
 class IntakePort(Protocol):
-    def accept_message(self, raw: bytes, *, channel: Any, envelope: Any = None,
-                       source: str | None = None) -> Any: ...
+    def accept_message(self, raw: bytes, *, channel: Channel, envelope: Envelope | None = None,
+                       source: str | None = None) -> Receipt: ...
 
-    def accept_xarf(self, document: bytes, *, channel: Any, envelope: Any = None,
-                    source: str | None = None) -> Any: ...
+    def accept_xarf(self, document: bytes, *, channel: Channel, envelope: Envelope | None = None,
+                    source: str | None = None) -> Receipt: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,35 +90,29 @@ def sample_complaints() -> list[SampleComplaint]:
 
 
 class DemoService:
-    def __init__(self, access: AccessService, customers: CustomersPort | None,
-                 intake: IntakePort | None, *, api_channel: Any = None,
+    def __init__(self, access: AccessService, customers: CustomersPort, intake: IntakePort, *,
                  complaints: Callable[[], Sequence[SampleComplaint]] = sample_complaints) -> None:
         self._access = access
         self._customers = customers
         self._intake = intake
-        self._channel = api_channel
         self._complaints = complaints
 
     def run(self) -> DemoReport:
         """Load the samples and prepare the demo user; problems are reported, not raised."""
         report = DemoReport()
         report.customers = self._load_customers(report)
-        if self._intake is not None:
-            for sample in self._complaints():
-                try:
-                    receipt = self._submit(sample)
-                except AbuseDeskError as error:
-                    report.problems.append(f"submit {sample.name}: {error}")
-                    continue
-                report.submitted.append((sample.name, receipt.complaint_id,
-                                         bool(getattr(receipt, "new", True))))
+        for sample in self._complaints():
+            try:
+                receipt = self._submit(sample)
+            except AbuseDeskError as error:
+                report.problems.append(f"submit {sample.name}: {error}")
+                continue
+            report.submitted.append((sample.name, receipt.complaint_id, receipt.new))
         report.password = self._demo_user()
         self._portal_key(report)
         return report
 
     def _portal_key(self, report: DemoReport) -> None:
-        if self._customers is None:
-            return
         try:
             partner = self._customers.get(DEMO_PARTNER_REF)
             issued = self._access.create_token("demo portal key", created_by="demo",
@@ -127,23 +124,19 @@ class DemoService:
         report.portal_customer = f"{partner.name} ({DEMO_PARTNER_REF}, a partner)"
 
     def _load_customers(self, report: DemoReport) -> str:
-        if self._customers is None:
-            return "customer records are not available"
         try:
             result = self._customers.import_sample()
         except AbuseDeskError as error:
             report.problems.append(f"load the sample customers: {error}")
             return "sample customers not loaded"
-        created = len(getattr(result, "created", ()))
-        kept = len(getattr(result, "unchanged", ())) + len(getattr(result, "updated", ()))
-        return f"sample customers loaded ({created} new, {kept} already there)"
+        kept = len(result.unchanged) + len(result.updated)
+        return f"sample customers loaded ({len(result.created)} new, {kept} already there)"
 
-    def _submit(self, sample: SampleComplaint) -> Any:
-        assert self._intake is not None
+    def _submit(self, sample: SampleComplaint) -> Receipt:
         source = f"demo:{sample.name}"
         if sample.is_xarf:
-            return self._intake.accept_xarf(sample.data, channel=self._channel, source=source)
-        return self._intake.accept_message(sample.data, channel=self._channel, source=source)
+            return self._intake.accept_xarf(sample.data, channel=Channel.API, source=source)
+        return self._intake.accept_message(sample.data, channel=Channel.API, source=source)
 
     def _demo_user(self) -> str:
         password = new_password()

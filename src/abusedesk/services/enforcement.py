@@ -122,11 +122,7 @@ class EnforcementService:
     def execute(self, action_id: int, *, actor: str) -> EnforcementAction:
         """Run an approved action through its executor (or describe it, in a dry run)."""
         with self._uow() as uow:
-            current = self._action(uow, action_id, for_update=True)
-            check_executable(current)
-            case = uow.cases.get(current.case_id)
-            assert case is not None
-            executor = self._executor_for(current.action)
+            current, case, executor = self._to_run(uow, action_id, check_executable)
             request = _request(current, case, lift=False)
             if not current.dry_run:
                 uow.enforcement.save_action(replace(current, status=ActionStatus.EXECUTING,
@@ -154,11 +150,7 @@ class EnforcementService:
     def lift(self, action_id: int, *, actor: str, reason: str) -> EnforcementAction:
         """Undo a suspension, host block or removal of access through its executor."""
         with self._uow() as uow:
-            current = self._action(uow, action_id, for_update=True)
-            check_liftable(current)
-            case = uow.cases.get(current.case_id)
-            assert case is not None
-            executor = self._executor_for(current.action)
+            current, case, executor = self._to_run(uow, action_id, check_liftable)
         request = _request(current, case, lift=True)
         result = self._run(executor, request, dry=self._dry_run)
         if self._dry_run or not result.ok:
@@ -188,6 +180,16 @@ class EnforcementService:
                               only_from=CaseState.SUSPENDED)
             uow.commit()
         return lifted
+
+    def _to_run(self, uow: UnitOfWork, action_id: int,
+                check: Callable[[EnforcementAction], None]
+                ) -> tuple[EnforcementAction, Case, Executor]:
+        """The action (locked, and passed by ``check``), its case and its executor."""
+        current = self._action(uow, action_id, for_update=True)
+        check(current)
+        case = uow.cases.get(current.case_id)
+        assert case is not None
+        return current, case, self._executor_for(current.action)
 
     def _run(self, executor: Executor, request: ExecutionRequest, *, dry: bool) -> ExecutionResult:
         if dry:

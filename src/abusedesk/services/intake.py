@@ -83,21 +83,15 @@ class IntakeService:
         Raises ``InvalidInput`` when the bytes are not a JSON object; a JSON object that
         fails XARF validation is stored and then quarantined by processing, with the reason.
         """
-        self._check_size(document)
-        arrival = Arrival(channel=channel, received_at=self._clock.now(),
-                          envelope=envelope or Envelope(), source=source,
-                          content_type=ContentType.XARF_JSON)
-        return self.store([Incoming(document, sha256_hex(document), arrival,
-                                    xarf_facts(document))])[0]
+        return self.store([self._incoming(document, ContentType.XARF_JSON, xarf_facts,
+                                          channel=channel, envelope=envelope,
+                                          source=source)])[0]
 
     def prepare_message(self, raw: bytes, *, channel: Channel, envelope: Envelope | None = None,
                         source: str | None = None) -> Incoming:
         """Check a raw message and read what identifies it; nothing is stored yet."""
-        self._check_size(raw)
-        arrival = Arrival(channel=channel, received_at=self._clock.now(),
-                          envelope=envelope or Envelope(), source=source,
-                          content_type=ContentType.RFC822)
-        return Incoming(raw, sha256_hex(raw), arrival, mail_facts(raw))
+        return self._incoming(raw, ContentType.RFC822, mail_facts, channel=channel,
+                              envelope=envelope, source=source)
 
     def store(self, incoming: Sequence[Incoming]) -> list[Receipt]:
         """Store arrivals in one transaction (a group commit); receipts in the same order.
@@ -115,6 +109,15 @@ class IntakeService:
                          len(incoming), attempt)
         raise StorageError(f"could not record {len(incoming)} arrival(s) after {STORE_ATTEMPTS} "
                            "attempts against concurrent arrivals; try again")
+
+    def _incoming(self, raw: bytes, content_type: ContentType,
+                  facts: Callable[[bytes], DedupFacts], *, channel: Channel,
+                  envelope: Envelope | None, source: str | None) -> Incoming:
+        self._check_size(raw)
+        arrival = Arrival(channel=channel, received_at=self._clock.now(),
+                          envelope=envelope or Envelope(), source=source,
+                          content_type=content_type)
+        return Incoming(raw, sha256_hex(raw), arrival, facts(raw))
 
     def _check_size(self, raw: bytes) -> None:
         if not raw:
@@ -140,13 +143,10 @@ class IntakeService:
                                new=False)
         original = uow.complaints.original_id(digest, item.facts.dedup_key)
         uow.complaints.store_raw(digest, item.raw, stored_at=arrival.received_at)
-        if original is not None:
-            record = uow.complaints.add(NewComplaint(
-                sha256=digest, size=len(item.raw), arrival=arrival, facts=item.facts,
-                status=ComplaintStatus.DUPLICATE, duplicate_of=original))
-        else:
-            record = uow.complaints.add(NewComplaint(
-                sha256=digest, size=len(item.raw), arrival=arrival, facts=item.facts,
-                status=ComplaintStatus.RECEIVED))
+        record = uow.complaints.add(NewComplaint(
+            sha256=digest, size=len(item.raw), arrival=arrival, facts=item.facts,
+            status=ComplaintStatus.RECEIVED if original is None else ComplaintStatus.DUPLICATE,
+            duplicate_of=original))
+        if original is None:
             uow.enqueue(PROCESS_TASK, {"complaint_id": record.id})
         return Receipt(record.id, digest, record.status, record.duplicate_of)

@@ -15,10 +15,10 @@ from abusedesk.domain.complaints import (
     ComplaintRecord,
     ComplaintStatus,
     RawCopy,
-    sha256_hex,
+    checked_copy,
 )
 from abusedesk.domain.complaints_events import StoredEvent
-from abusedesk.domain.errors import Conflict, InvalidInput, NotFound, StorageError
+from abusedesk.domain.errors import Conflict, InvalidInput, NotFound
 from abusedesk.domain.ports import UnitOfWork
 
 #: Statuses ``replay_all`` accepts: what failed, and what never finished.
@@ -48,19 +48,21 @@ class ComplaintRecords:
             if record is None:
                 raise NotFound(f"there is no complaint {complaint_id}")
             data = uow.complaints.raw(record.sha256)
-        if data is None:
-            raise StorageError(f"the bytes of complaint {complaint_id} (sha256 {record.sha256}) "
-                               "are missing from the store")
-        if sha256_hex(data) != record.sha256:
-            raise StorageError(f"the stored bytes of complaint {complaint_id} do not match their "
-                               f"digest {record.sha256}: the store is damaged; restore a backup")
-        return RawCopy(record.id, record.sha256, record.content_type, data)
+        return checked_copy(record, data)
 
     def events(self, complaint_id: int) -> Sequence[StoredEvent]:
         """The events stored for a complaint (of its original, for a duplicate)."""
         record = self.get(complaint_id)
         with self._uow() as uow:
             return uow.events.for_complaint(record.original_id)
+
+    def events_of(self, records: Sequence[ComplaintRecord]) -> dict[int, Sequence[StoredEvent]]:
+        """The stored events of each record (of its original, for a duplicate), by record
+        id: one read for a listing page, not one per complaint."""
+        originals = {record.id: record.original_id for record in records}
+        with self._uow() as uow:
+            found = uow.events.for_complaints(set(originals.values()))
+        return {record_id: found[original] for record_id, original in originals.items()}
 
     def replay(self, complaint_ids: Sequence[int]) -> list[int]:
         """Queue processing again for the named complaints; returns their ids.

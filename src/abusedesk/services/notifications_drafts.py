@@ -16,7 +16,6 @@ from email.policy import compat32
 from email.utils import format_datetime
 from typing import Any
 
-from abusedesk.domain.cases_links import ResponseGrant, response_link, sign_response_token
 from abusedesk.domain.cases_model import Case, Notice
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.complaints import ComplaintRecord, ContentType, header_block
@@ -25,11 +24,13 @@ from abusedesk.domain.notices import (
     NoticeKind,
     OriginalCopy,
     acknowledgement_recipient,
+    address_domain,
     auto_reply_refusal,
     encode_address,
 )
 from abusedesk.domain.policy import Clause, Policy
 from abusedesk.domain.ports import UnitOfWork
+from abusedesk.services.cases_responses import issue_link
 from abusedesk.services.notifications_render import NoticeRenderer, RenderedNotice
 
 #: Events listed in a notice; the attached complaint has them all.
@@ -49,7 +50,7 @@ class NoticeSettings:
 
     @property
     def domain(self) -> str:
-        return self.mail_from.rsplit("@", 1)[-1].strip(">") or "abusedesk.localhost"
+        return address_domain(self.mail_from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +150,8 @@ class DraftBuilder:
                       label: str, now: datetime) -> dict[str, Any]:
         due = case.clock.due_at(now) if case.clock.running else (
             now + case.deadline if case.deadline is not None else None)
-        expires = now + self._settings.link_lifetime
-        token = sign_response_token(ResponseGrant(case.id, case.reference,
-                                                  case.notify_customer_id, expires), self._key)
+        link = issue_link(case, key=self._key, public_url=self._settings.public_url,
+                          expires=now + self._settings.link_lifetime)
         events = [] if case.restricted else [
             {"at": e.event_at, "category": e.category, "type": e.type, "offender": e.offender}
             for e in uow.cases.events(case.id, limit=MAX_LISTED_EVENTS)]
@@ -169,8 +169,7 @@ class DraftBuilder:
             "deadline": None if due is None or case.deadline is None else {
                 "text": describe_duration(case.deadline), "due_at": due,
                 "source": case.deadline_source},
-            "respond_url": response_link(self._settings.public_url, token),
-            "respond_expires_at": expires, "offences": offences,
+            "respond_url": link.url, "respond_expires_at": link.expires_at, "offences": offences,
             "action": action, "next_action": case.next_action.value if case.next_action else None,
             "restricted": case.restricted,
         }

@@ -58,6 +58,24 @@ class InForce:
     retroactive: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedAt:
+    """Published versions seen from a moment, each list in order of taking effect."""
+
+    in_force: tuple[StoredPolicy, ...]  # took effect at or before the moment
+    pending: tuple[StoredPolicy, ...]  # noticed, taking effect after it
+
+
+def published_at(published: Sequence[StoredPolicy], at: datetime) -> PublishedAt:
+    """Split ``published`` (as the repository orders it: by effective time) at ``at``."""
+    in_force: list[StoredPolicy] = []
+    pending: list[StoredPolicy] = []
+    for stored in published:
+        if stored.effective_at is not None:  # None: loaded, never published
+            (in_force if stored.effective_at <= at else pending).append(stored)
+    return PublishedAt(tuple(in_force), tuple(pending))
+
+
 def effective_time(notice: date, requested: date | None, *, first: bool) -> datetime:
     """When a version noticed on ``notice`` takes effect (00:00 UTC of that day)."""
     earliest = notice if first else notice + NOTICE_PERIOD
@@ -134,7 +152,7 @@ class PolicyService:
         if not published:
             raise NotFound("no policy is published: run `abusedesk policy load` and "
                            "`abusedesk policy publish`")
-        binding = [p for p in published if p.effective_at is not None and p.effective_at <= moment]
+        binding = published_at(published, moment).in_force
         if binding:
             return InForce(binding[-1], retroactive=False)
         return InForce(published[0], retroactive=True)

@@ -19,7 +19,12 @@ from datetime import datetime
 from typing import Protocol
 
 from abusedesk.domain.clock import Clock
-from abusedesk.domain.complaints import ComplaintRecord, ComplaintStatus, ContentType, sha256_hex
+from abusedesk.domain.complaints import (
+    ComplaintRecord,
+    ComplaintStatus,
+    ContentType,
+    checked_copy,
+)
 from abusedesk.domain.complaints_events import (
     Outcome,
     ProcessingResult,
@@ -36,6 +41,12 @@ log = logging.getLogger(__name__)
 
 #: Longest quarantine reason kept; parser reasons are one line, tracebacks are not kept.
 MAX_REASON = 2000
+#: The complaint's status after a run that stored an outcome.
+_STATUS_AFTER = {
+    Outcome.PROCESSED: ComplaintStatus.PROCESSED,
+    Outcome.QUARANTINED: ComplaintStatus.QUARANTINED,
+    Outcome.NOT_ABUSE: ComplaintStatus.NOT_ABUSE,
+}
 
 
 class ParsedComplaint(Protocol):
@@ -81,11 +92,9 @@ class ComplaintProcessor:
             if record is None or record.status is not ComplaintStatus.RECEIVED:
                 return ProcessingResult(complaint_id, Outcome.SKIPPED)
             data = uow.complaints.raw(record.sha256)
-        if data is None or sha256_hex(data) != record.sha256:
-            raise StorageError(f"the stored bytes of complaint {complaint_id} are missing or do "
-                               "not match their digest; not processing a damaged copy")
+        copy = checked_copy(record, data)  # a damaged copy is never processed
         try:
-            parsed = self._parse(data, record.content_type, record.received_at)
+            parsed = self._parse(copy.data, record.content_type, record.received_at)
         except ParseError as error:
             return self._finish(record, Outcome.QUARANTINED, reason=error.reason)
         except Exception as error:  # noqa: BLE001 - a parser bug quarantines, it never loops
@@ -138,11 +147,6 @@ class ComplaintProcessor:
                 parsed: ParsedComplaint | None = None, reason: str | None = None,
                 events: Sequence[ResolvedEvent] = ()) -> ProcessingResult:
         now = self._clock.now()
-        status = {
-            Outcome.PROCESSED: ComplaintStatus.PROCESSED,
-            Outcome.QUARANTINED: ComplaintStatus.QUARANTINED,
-            Outcome.NOT_ABUSE: ComplaintStatus.NOT_ABUSE,
-        }[outcome]
         with self._uow() as uow:
             current = uow.complaints.get(record.id, for_update=True)
             if current is None or current.status is not ComplaintStatus.RECEIVED:
@@ -150,7 +154,7 @@ class ComplaintProcessor:
                 return ProcessingResult(record.id, Outcome.SKIPPED)
             uow.events.replace_for_complaint(record.id, events, created_at=now)
             uow.complaints.record_outcome(
-                record.id, status=status, processed_at=now,
+                record.id, status=_STATUS_AFTER[outcome], processed_at=now,
                 reason=reason[:MAX_REASON] if reason else None,
                 format=parsed.format if parsed else None,
                 reporter=parsed.reporter if parsed else None,

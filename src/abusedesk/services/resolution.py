@@ -19,28 +19,15 @@ import time as monotonic_time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from abusedesk.domain.clock import as_utc
 from abusedesk.domain.customers import CustomerNode, notify_party
 from abusedesk.domain.customers_index import AFTER_ALL, BEFORE_ALL, IndexedWindow, ResolutionIndex
 from abusedesk.domain.customers_values import Query, QueryKind, parse_query
 from abusedesk.domain.errors import InvalidInput
+from abusedesk.domain.names import registrable_domain
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.domain.resolution import Resolution
-
-
-@lru_cache(maxsize=1)
-def _public_suffixes() -> object:
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList()  # the list shipped inside the package: no network
-
-
-def registrable_domain(name: str) -> str | None:
-    """``www.example.co.uk`` -> ``example.co.uk``; None when ``name`` is a public suffix."""
-    result = _public_suffixes().privatesuffix(name)  # type: ignore[attr-defined]
-    return str(result) if result else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +45,7 @@ def build_snapshot(uow: UnitOfWork) -> Snapshot:
     stamp = uow.customers.stamp()  # first: a later change then only makes us rebuild again
     nodes = uow.customers.nodes()
     index = ResolutionIndex(uow.customers.index_rows(), registrable_domain)
-    parents = {node.id: node.parent_id for node in nodes.values()}
-    notify = {customer_id: notify_party(customer_id, parents) for customer_id in nodes}
+    notify = {customer_id: notify_party(customer_id, nodes).id for customer_id in nodes}
     return Snapshot(index, nodes, notify, stamp)
 
 

@@ -3,8 +3,9 @@ reaches a real SMTP relay carrying the complaint byte for byte; the deadline the
 real time and the periodic job escalates the case. On SQLite (serve runs the jobs) and on
 PostgreSQL (an ``abusedesk worker`` process runs them through procrastinate).
 
-The customers' agreements give clauses 5a and 3c one-minute deadlines, so deadlines pass
-while the test waits; no clock is faked anywhere. A port scan from a customer holding a
+The customers' agreements give clauses 5a and 3c one-minute deadlines (the shortest an
+agreement takes), and the deadline check runs every five seconds, so deadlines pass while
+the test waits; no clock is faked anywhere. A port scan from a customer holding a
 written consent for it goes in alongside: it must be marked as covered and neither
 notified nor escalated, though its deadline would have passed too.
 """
@@ -76,7 +77,8 @@ def test_a_complaint_sent_to_serve_reaches_the_relay_byte_exact_and_then_escalat
                         ABUSEDESK_RELAY_HOST="127.0.0.1", ABUSEDESK_RELAY_PORT=str(relay.port),
                         ABUSEDESK_MAIL_FROM="abuse@provider.example",
                         ABUSEDESK_PUBLIC_URL="https://abuse.provider.example",
-                        ABUSEDESK_SECRET_KEY="e2e-" + "k" * 40)
+                        ABUSEDESK_SECRET_KEY="e2e-" + "k" * 40,
+                        ABUSEDESK_DEADLINE_CHECK_CRON="* * * * * */5")
     assert abusedesk("db", "upgrade", env=env).code == 0
     customers = _customers_with_one_minute_deadlines(tmp_path / "customers.json")
     imported = abusedesk("customers", "import", str(customers), env=env)

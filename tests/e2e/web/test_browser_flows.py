@@ -17,9 +17,10 @@ import pytest
 
 from abusedesk.bootstrap import Container, build_container, prepare_database
 from abusedesk.config import Settings
+from abusedesk.domain.cases import CaseState
 from abusedesk.domain.complaints import Channel
-from abusedesk.interfaces.api.casework import case_desk
-from abusedesk.interfaces.api.wiring import access_service, intake_service
+from abusedesk.interfaces.api.wiring import access_service
+from abusedesk.interfaces.workers.cases import case_desk
 from abusedesk.interfaces.workers.complaints import complaint_processor
 from abusedesk.services.access_rules import Role
 from abusedesk.services.demo import sample_complaints
@@ -73,22 +74,15 @@ def site(tmp_path: Path) -> Iterator[Site]:
     access.add_user("ana", PASSWORD, Role.ANALYST, display_name="Ana Lyst")
     key = access.create_token("Northwind portal", created_by="test",
                               customer_id=container.customers.get("C-1001").id).secret
-    intake = intake_service(container)
+    intake = container.intake
     for sample in sample_complaints():
         receipt = (intake.accept_xarf(sample.data, channel=Channel.API) if sample.is_xarf
                    else intake.accept_message(sample.data, channel=Channel.API))
         complaint_processor(container).process(receipt.complaint_id)
-        case_desk(_Services(container)).cases.aggregate_complaint(receipt.complaint_id)
+        case_desk(container).cases.aggregate_complaint(receipt.complaint_id)
     with LiveServer(container) as server:
         yield Site(container, server.url, key)
     container.close()
-
-
-class _Services:
-    """What ``case_desk`` needs: the container (the app keeps it the same way)."""
-
-    def __init__(self, container: Container) -> None:
-        self.container = container
 
 
 @pytest.fixture
@@ -166,9 +160,9 @@ def test_an_analyst_works_a_case_from_the_queue(site: Site, browser: Any) -> Non
 
 def test_a_representative_answers_in_the_portal(site: Site, browser: Any,
                                                 tmp_path: Path) -> None:
-    reference = case_desk(_Services(site.container)).queries.list()[-1].case.reference
-    case_desk(_Services(site.container)).cases.transition(reference, _notified(), actor="test",
-                                                         reason="notice sent")
+    reference = case_desk(site.container).queries.list()[-1].case.reference
+    case_desk(site.container).cases.transition(reference, CaseState.NOTIFIED, actor="test",
+                                               reason="notice sent")
     page, dialogs = _page(browser)
     page.goto(f"{site.url}/portal")
     assert "/portal/login" in page.url
@@ -192,13 +186,13 @@ def test_a_representative_answers_in_the_portal(site: Site, browser: Any,
     assert page.locator("#case-state").inner_text() == "Resolved"
     assert "Ada Northwind" in page.content()
     screenshot(page, "portal-3-answered")
-    detail = case_desk(_Services(site.container)).queries.detail(reference)
+    detail = case_desk(site.container).queries.detail(reference)
     assert detail.responses[-1].evidence[0][0] == "cleanup.txt"
     assert dialogs == []
 
 
 def test_a_hostile_complaint_is_displayed_inertly(site: Site, browser: Any) -> None:
-    receipt = intake_service(site.container).accept_message(HOSTILE, channel=Channel.API)
+    receipt = site.container.intake.accept_message(HOSTILE, channel=Channel.API)
     page, dialogs = _page(browser)
     _sign_in(page, site.url)
     page.goto(f"{site.url}/complaints/{receipt.complaint_id}")
@@ -214,9 +208,3 @@ def test_a_hostile_complaint_is_displayed_inertly(site: Site, browser: Any) -> N
     assert "onerror=" in page.locator("#raw-message").text_content()
     page.goto(f"{site.url}/complaints")
     assert dialogs == [] and "<script>alert('subject')</script>" in page.inner_text("main")
-
-
-def _notified() -> Any:
-    from abusedesk.domain.cases import CaseState
-
-    return CaseState.NOTIFIED

@@ -5,58 +5,32 @@ Screenshots of each page are kept in ``test-artifacts/demo-*.png``."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.browser import NO_CHROMIUM_REASON, chromium, chromium_path, screenshot
+from tests.support.browser import (
+    NO_CHROMIUM_REASON,
+    chromium,
+    chromium_path,
+    screenshot,
+    serve_process,
+)
+from tests.support.smtp import free_tcp_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(chromium_path() is None, reason=NO_CHROMIUM_REASON)]
 
 
-def _port_nobody_listens_on() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def demo_output(tmp_path: Path) -> Iterator[str]:
     # No relay answers at the configured address: the demo keeps notices in its outbox.
-    env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1",
-           "ABUSEDESK_DATA_DIR": str(tmp_path / "data"), "ABUSEDESK_HTTP_PORT": "0",
-           "ABUSEDESK_SMTP_PORT": "0", "ABUSEDESK_RELAY_PORT": str(_port_nobody_listens_on())}
-    process = subprocess.Popen([sys.executable, "-m", "abusedesk", "serve", "--demo"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    lines = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "abusedesk is running" in line:
-            break
-    try:
-        yield "".join(lines)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serve_process(tmp_path / "data", "--demo",
+                       ABUSEDESK_RELAY_PORT=str(free_tcp_port())) as (_, lines):
+        yield "\n".join(lines)
 
 
 def test_the_first_minutes_with_the_demo(demo_output: str) -> None:

@@ -30,7 +30,8 @@ import pytest
 
 from abusedesk.bootstrap import Container, build_container, prepare_database
 from abusedesk.config import Settings
-from abusedesk.domain.blocklists import TargetKind, Zone
+from abusedesk.domain.blocklists_targets import TargetKind
+from abusedesk.domain.blocklists_zones import Zone
 from abusedesk.domain.clock import FrozenClock
 from tests.integration.blocklists import world
 from tests.integration.cases.relay import CapturingRelay

@@ -23,12 +23,8 @@ from sqlalchemy import select
 
 from abusedesk.adapters.db.tables.cases import NoticeRow
 from abusedesk.bootstrap import Container
-from abusedesk.domain.blocklists import (
-    ErrorKind,
-    ListingStatus,
-    Transition,
-    ZoneHealthStatus,
-)
+from abusedesk.domain.blocklists import ListingStatus, Transition
+from abusedesk.domain.blocklists_zones import ErrorKind, ZoneHealthStatus
 from abusedesk.domain.cases import CaseState
 from abusedesk.domain.cases_model import Case
 from abusedesk.domain.cases_ports import CaseFilter

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from ipaddress import IPv4Network, IPv6Network
 
 from abusedesk.adapters.dns.dnsbl_resolver import UdpBlocklistResolver
-from abusedesk.domain.blocklists import (
+from abusedesk.domain.blocklists_targets import SweepTarget
+from abusedesk.domain.blocklists_zones import (
     ErrorKind,
     LookupResult,
     Outcome,
-    SweepTarget,
     Zone,
     ZoneHealth,
     ZoneHealthStatus,

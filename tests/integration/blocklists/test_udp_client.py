@@ -18,7 +18,8 @@ import dns.rrset
 
 from abusedesk.adapters.dns.dnsbl_resolver import UdpBlocklistResolver
 from abusedesk.adapters.dns.udp_client import QTYPE_A, UdpDnsClient, encode_question
-from abusedesk.domain.blocklists import RecordType, ResponseStatus, TargetKind, Zone
+from abusedesk.domain.blocklists_targets import TargetKind
+from abusedesk.domain.blocklists_zones import RecordType, ResponseStatus, Zone
 
 Behaviour = Callable[[dns.message.Message], list[bytes]]
 

@@ -7,12 +7,13 @@ handler can be told to refuse with a given reply, to test failures.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
+
+from tests.support.smtp import free_tcp_port
 
 
 @dataclass(frozen=True)
@@ -48,18 +49,12 @@ class _Handler:
         return "250 2.0.0 OK queued as test"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class CapturingRelay:
     """Start with ``start()``; ``messages`` holds what was delivered."""
 
     def __init__(self) -> None:
         self.handler = _Handler()
-        self.port = free_port()
+        self.port = free_tcp_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property

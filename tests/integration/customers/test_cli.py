@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from abusedesk.services.customers import sample_text
-from tests.support.cli import abusedesk
+from tests.support.cli import CliResult, abusedesk
 
 
 @pytest.fixture
@@ -22,9 +22,8 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     return settings
 
 
-def run(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
-    result = abusedesk(*args, env=env)
-    return result
+def run(env: dict[str, str], *args: str) -> CliResult:
+    return abusedesk(*args, env=env)
 
 
 def test_import_resolve_and_show_the_sample(env: dict[str, str], tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ from abusedesk.bootstrap import Container
 from abusedesk.services.intake import IntakeService
 from abusedesk.services.intake_records import ComplaintRecords
 
+#: For tests of what only embedded mode does (jobs run in the process): SQLite alone.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def intake(container: Container) -> IntakeService:
-    return IntakeService(container.uow, container.clock,
-                         max_message_bytes=container.settings.max_message_bytes)
+    return container.intake
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from abusedesk.services.intake import IntakeService
 from abusedesk.services.intake_records import ComplaintRecords
 from abusedesk.services.processing import ComplaintProcessor, ParsedComplaint
 from abusedesk.services.processing_setup import parse_options, parser, policy_timeline
-from tests.integration.intake.conftest import queued_jobs
+from tests.integration.intake.conftest import queued_jobs, sqlite_only
 from tests.support.policies import small_policy_text
 from tests.support.smtp import arf_complaint
 
@@ -259,10 +259,9 @@ def test_follow_up_tasks_are_queued_with_the_events_only_when_given(
     assert queued_jobs(loaded, "cases.aggregate") == [{"complaint_id": hooked.complaint_id}]
 
 
+@sqlite_only  # on PostgreSQL jobs run in worker processes (tests/e2e/intake)
 def test_the_worker_runs_the_queued_job(loaded: Container, intake: IntakeService,
                                         records: ComplaintRecords) -> None:
-    if not loaded.settings.is_embedded:
-        pytest.skip("on PostgreSQL jobs run in worker processes (tests/e2e/intake)")
     from abusedesk.interfaces.workers.runner import build_embedded_worker
 
     receipt = intake.accept_message(_arf("192.0.2.10", 1, datetime(2026, 2, 20, tzinfo=UTC)),

@@ -22,7 +22,7 @@ from abusedesk.domain.complaints import Channel
 from abusedesk.interfaces.api.app import create_app
 from abusedesk.interfaces.api.auth import SESSION_COOKIE
 from abusedesk.interfaces.api.casework import case_desk
-from abusedesk.interfaces.api.wiring import access_service, intake_service
+from abusedesk.interfaces.api.wiring import access_service
 from abusedesk.interfaces.workers.complaints import complaint_processor
 from abusedesk.services.access import AccessService
 from abusedesk.services.access_rules import Role
@@ -88,7 +88,7 @@ def submit_and_process(desk: Desk, sample: str | bytes, *, xarf: bool = False) -
     it and fold its events into cases, as the jobs would."""
     data = (SAMPLES / sample).read_bytes() if isinstance(sample, str) else sample
     is_xarf = xarf or (isinstance(sample, str) and sample.endswith(".json"))
-    intake = intake_service(desk.container)
+    intake = desk.container.intake
     if is_xarf:
         receipt = intake.accept_xarf(data, channel=Channel.API)
     else:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from abusedesk.bootstrap import build_container, prepare_database
 from abusedesk.config import Settings
+from abusedesk.domain.cases import CaseState
 from abusedesk.domain.clock import FrozenClock
 from abusedesk.interfaces.api.app import MissingAccessRule, check_access_rules, create_app
 from abusedesk.interfaces.api.casework import case_desk
@@ -130,7 +131,7 @@ def test_customers_and_partners_see_their_own_cases_only(desk: Desk) -> None:
 def test_the_customer_answers_through_the_api_with_evidence(desk: Desk) -> None:
     submit_and_process(desk, "01-spam-arf.eml")
     case = case_desk(desk.services).queries.list()[0].case
-    case_desk(desk.services).cases.transition(case.reference, _state("notified"),
+    case_desk(desk.services).cases.transition(case.reference, CaseState.NOTIFIED,
                                               actor="test", reason="notice sent by hand")
     customer = desk.people["customer"].bearer()
     answered = desk.client.post(
@@ -195,12 +196,6 @@ def test_an_app_with_a_route_lacking_a_rule_is_refused() -> None:
         check_access_rules(app)
 
 
-def _state(value: str):  # type: ignore[no-untyped-def]
-    from abusedesk.domain.cases import CaseState
-
-    return CaseState(value)
-
-
 def test_oversized_bodies_are_refused_before_they_are_read(tmp_path: Path,
                                                            clock: FrozenClock) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", data_dir=tmp_path,
@@ -215,6 +210,8 @@ def test_oversized_bodies_are_refused_before_they_are_read(tmp_path: Path,
     assert refused.status_code == 413 and "larger than" in refused.json()["detail"]
     huge = client.post("/api/v1/complaints", content=b"x" * (4 * 1024 * 1024), headers=headers)
     assert huge.status_code == 413  # past the outer bound, refused on its declared length
+    assert huge.json()["type"] == "/api/problems/input-too-large"
+    assert "default-src 'none'" in huge.headers["content-security-policy"]
     accepted = client.post("/api/v1/complaints", content=just_over[:60_000], headers=headers)
     assert accepted.status_code == 202
     container.close()

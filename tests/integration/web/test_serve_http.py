@@ -3,11 +3,9 @@ working desk at once (sample customers, sample complaints processed into cases, 
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +14,7 @@ import httpx
 import pytest
 
 from tests.integration.web.conftest import csrf_of
-
-START_TIMEOUT = 60
+from tests.support.browser import serve_process
 
 
 class Served:
@@ -35,31 +32,8 @@ class Served:
 
 
 def _serve(data_dir: Path, *args: str) -> Iterator[Served]:
-    env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1",
-           "ABUSEDESK_DATA_DIR": str(data_dir), "ABUSEDESK_HTTP_PORT": "0",
-           "ABUSEDESK_SMTP_PORT": "0"}
-    process = subprocess.Popen([sys.executable, "-m", "abusedesk", "serve", *args], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    deadline = time.monotonic() + START_TIMEOUT
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip())
-        if "abusedesk is running" in line:
-            break
-    try:
-        assert any("abusedesk is running" in line for line in lines), "\n".join(lines)
+    with serve_process(data_dir, *args) as (process, lines):
         yield Served(process, lines)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

@@ -46,6 +46,36 @@ HOSTILE = (
 )
 
 
+def _incident(incident_id: str, kind: str) -> str:
+    return (f'<Incident purpose="reporting"><IncidentID name="hotline.example">{incident_id}'
+            "</IncidentID><ReportTime>2026-03-01T10:00:00+00:00</ReportTime>"
+            f"{kind}<EventData><Flow><System category=\"source\"><Node>"
+            '<Address category="ipv4-addr">192.0.2.99</Address></Node></System></Flow>'
+            "</EventData></Incident>")
+
+
+def mixed_report() -> bytes:
+    """A fictional hotline report (IODEF) of two incidents at one address: a denial of service
+    and, under the restricted clause, abuse material (described, none included)."""
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<IODEF-Document version="1.00" '
+        'xmlns="urn:ietf:params:xml:ns:iodef-1.0">'
+        + _incident("mixed-1", "<Description>Denial of service traffic</Description>"
+                               '<Assessment><Impact type="dos"/></Assessment>')
+        + _incident("mixed-2", "<Description>child sexual abuse material hosted at this "
+                               'address</Description><Assessment><Impact type="unknown"/>'
+                               "</Assessment>")
+        + "</IODEF-Document>")
+    return ("From: reports@hotline.example\r\nTo: abuse@hosting.example\r\n"
+            "Subject: two incidents at 192.0.2.99\r\nDate: Sun, 01 Mar 2026 10:00:00 +0000\r\n"
+            "Message-ID: <mixed-1@hotline.example>\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+            "Content-Type: text/plain\r\n\r\nSee the attached IODEF.\r\n--b\r\n"
+            'Content-Type: application/xml; name="report.xml"\r\n'
+            'Content-Disposition: attachment; filename="report.xml"\r\n\r\n'
+            f"{document}\r\n--b--\r\n").encode()
+
+
 def hostile_arf() -> bytes:
     """The sample spam report with script and event-handler payloads in its subject and text."""
     raw = (SAMPLES / "01-spam-arf.eml").read_bytes()
@@ -201,6 +231,42 @@ def test_restricted_material_is_withheld_from_analysts(desk: Desk) -> None:
     history = case_desk(desk.services).queries.detail(case.reference).history
     assert any(entry.action == "case.reveal" and entry.actor == "user:supervisor"
                for entry in history)
+
+
+def test_a_complaint_also_under_a_restricted_clause_is_withheld_on_its_other_case(
+        desk: Desk) -> None:
+    complaint_id = submit_and_process(desk, mixed_report())
+    cases = {listing.case.clause_id: listing.case
+             for listing in case_desk(desk.services).queries.list()}
+    assert cases["conduct.2a"].restricted and not cases["conduct.3c"].restricted
+    reference = cases["conduct.3c"].reference
+    analyst = desk.session_client("analyst").get(f"/cases/{reference}").text
+    assert f'href="/complaints/{complaint_id}"' in analyst  # named, by link only
+    assert "abuse material hosted" not in analyst and "raw-message" not in analyst
+    assert "two incidents at 192.0.2.99" not in analyst
+    supervisor = desk.session_client("supervisor").get(f"/cases/{reference}").text
+    assert "abuse material hosted" in supervisor and "two incidents at 192.0.2.99" in supervisor
+
+
+def test_an_unexpected_failure_still_answers_with_the_strict_headers(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> None:
+        raise RuntimeError("the storage driver fell over")
+
+    monkeypatch.setattr(desk.services.access, "users", broken)
+    # As a browser meets it: the error is answered, not raised into the test.
+    client = TestClient(desk.client.app, raise_server_exceptions=False)
+    client.cookies.set(SESSION_COOKIE, desk.people["admin"].cookie or "")
+    page = client.get("/admin/access")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
+    assert "fell over" not in page.text
+    api = client.get("/api/v1/users", headers=desk.people["admin"].bearer())
+    assert api.status_code == 500 and api.json()["type"] == "/api/problems/internal"
+    assert "frame-ancestors 'none'" in api.headers["content-security-policy"]
+    assert "fell over" not in api.text
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from ipaddress import ip_network
 
-from abusedesk.domain.blocklists import TargetKind
+from abusedesk.domain.blocklists_targets import TargetKind
 from abusedesk.domain.customers import AssetKind
 from abusedesk.domain.customers_index import IndexRow
 from abusedesk.services.blocklist_assets import CustomerAssets

@@ -10,15 +10,9 @@ from ipaddress import IPv4Address, ip_address
 
 import pytest
 
-from abusedesk.domain.blocklists import (
-    ListingHistory,
-    ListingStatus,
-    LookupResult,
-    Outcome,
-    TargetKind,
-    Zone,
-    decide_transition,
-)
+from abusedesk.domain.blocklists import ListingHistory, ListingStatus, decide_transition
+from abusedesk.domain.blocklists_targets import TargetKind
+from abusedesk.domain.blocklists_zones import LookupResult, Outcome, Zone
 from abusedesk.domain.ports import StoredPolicy
 from abusedesk.domain.resolution import Resolution
 from abusedesk.parsers import parse_xarf_document

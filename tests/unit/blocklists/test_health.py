@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from abusedesk.domain.blocklists import (
+from abusedesk.domain.blocklists_targets import TargetKind
+from abusedesk.domain.blocklists_zones import (
     ErrorKind,
     LookupResult,
     Outcome,
-    TargetKind,
     Zone,
     ZoneHealthStatus,
     assess_health,

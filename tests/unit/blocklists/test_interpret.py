@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from abusedesk.adapters.dns.zone_file import load_zones
-from abusedesk.domain.blocklists import (
+from abusedesk.domain.blocklists_zones import (
     DnsAnswer,
     ErrorKind,
     LookupResult,

@@ -14,17 +14,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from abusedesk.domain.blocklists import (
-    ErrorKind,
-    ListingChange,
-    ListingStatus,
-    LookupResult,
-    Outcome,
-    StoredListing,
-    TargetKind,
-    Transition,
-    Zone,
-)
+from abusedesk.domain.blocklists import ListingChange, ListingStatus, StoredListing, Transition
+from abusedesk.domain.blocklists_targets import TargetKind
+from abusedesk.domain.blocklists_zones import ErrorKind, LookupResult, Outcome, Zone
 from abusedesk.domain.clock import FrozenClock
 from abusedesk.services.blocklist_record import ListingRecorder
 

@@ -9,15 +9,14 @@ from ipaddress import IPv4Network, IPv6Network
 
 import pytest
 
-from abusedesk.domain.blocklists import (
+from abusedesk.domain.blocklists_targets import SweepTarget, TargetKind
+from abusedesk.domain.blocklists_zones import (
     DnsAnswer,
     ErrorKind,
     LookupResult,
     Outcome,
     RecordType,
     ResponseStatus,
-    SweepTarget,
-    TargetKind,
     Zone,
     ZoneHealthStatus,
 )

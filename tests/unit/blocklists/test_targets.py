@@ -8,18 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from abusedesk.domain.blocklists import (
+from abusedesk.domain.blocklists_targets import (
     TargetKind,
     entry_label,
     expand,
     ipv4_label,
     ipv6_label,
-    normalise_domain,
     parse_target,
     query_count,
     target_kind,
 )
 from abusedesk.domain.errors import InvalidInput
+from abusedesk.domain.names import normalise_name
 
 
 def test_ipv4_label_reverses_octets_as_rfc_5782_shows() -> None:
@@ -62,7 +62,7 @@ def test_parse_target_refuses_what_is_neither(text: str) -> None:
 
 def test_domain_longer_than_dns_allows_is_refused() -> None:
     with pytest.raises(InvalidInput):
-        normalise_domain(".".join(["a" * 60] * 5))
+        normalise_name(".".join(["a" * 60] * 5))
 
 
 def test_expand_ipv4_prefix_yields_every_address_in_order() -> None:

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from abusedesk.domain.blocklists import (
-    ErrorKind,
-    ListingHistory,
-    ListingStatus,
-    LookupResult,
-    Outcome,
-    Transition,
-    decide_transition,
-)
+from abusedesk.domain.blocklists import ListingHistory, ListingStatus, Transition, decide_transition
+from abusedesk.domain.blocklists_zones import ErrorKind, LookupResult, Outcome
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 
 from abusedesk.adapters.dns.dnsbl_resolver import decode_reply, parse_resolver
 from abusedesk.adapters.dns.udp_client import QTYPE_A, QTYPE_TXT, encode_question
-from abusedesk.domain.blocklists import ResponseStatus
+from abusedesk.domain.blocklists_zones import ResponseStatus
 from abusedesk.domain.errors import ConfigurationError
 
 NAME = "2.0.0.127.zen.spamhaus.org"

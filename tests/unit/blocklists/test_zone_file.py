@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from abusedesk.adapters.dns.zone_file import load_zones, parse_zones
-from abusedesk.domain.blocklists import TargetKind
+from abusedesk.domain.blocklists_targets import TargetKind
 from abusedesk.domain.errors import ConfigurationError
 
 MINIMAL = """

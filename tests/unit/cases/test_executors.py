@@ -168,6 +168,10 @@ def test_the_registry_validates_the_setting() -> None:
     for bad in ({"suspend": {"kind": "ssh"}},
                 {"suspend": {"kind": "webhook", "url": "ftp://x", "secret": SECRET}},
                 {"suspend": {"kind": "webhook", "url": "https://x.example", "secret": "short"}},
+                {"suspend": {"kind": "webhook", "url": "http://[::1", "secret": SECRET}},
+                {"suspend": {"kind": "webhook", "url": "http://x.example:99999/",
+                             "secret": SECRET}},
+                {"suspend": {"kind": ["webhook"]}},
                 {"suspend": {"kind": "command", "argv": "rm -rf /"}},
                 {"suspend": {"kind": "command", "argv": ["/bin/x", "{password}"]}},
                 {"suspend": {"kind": "command", "argv": ["{target}"]}},
@@ -175,6 +179,12 @@ def test_the_registry_validates_the_setting() -> None:
                 {"sudo": {"kind": "manual"}}):
         with pytest.raises(ConfigurationError):
             executors_from_settings(bad, clock)
+
+
+def test_a_webhook_without_a_url_is_refused_by_name() -> None:
+    with pytest.raises(ConfigurationError, match=r"\['suspend'\]: a webhook needs a url"):
+        executors_from_settings({"suspend": {"kind": "webhook", "secret": SECRET}},
+                                FrozenClock(T0))
 
 
 def test_dry_runs_describe_without_acting(recorder: Path, tmp_path: Path) -> None:

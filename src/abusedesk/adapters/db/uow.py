@@ -21,10 +21,17 @@ from abusedesk.adapters.db.repositories.events import SqlEventRepository
 from abusedesk.adapters.db.repositories.policies import SqlPolicyRepository
 from abusedesk.adapters.queue.base import TransactionalQueue
 from abusedesk.domain.errors import StorageError
+from abusedesk.domain.ports import UnitOfWork
 
 
-class SqlUnitOfWork:
-    """Open with ``with``; nothing is kept unless ``commit()`` is called."""
+class SqlUnitOfWork(UnitOfWork):
+    """Open with ``with``; nothing is kept unless ``commit()`` is called.
+
+    It derives from the ``UnitOfWork`` port, so the type checker holds each SQL repository
+    assigned below to the Protocol that port declares for it.
+    """
+
+    session: Session
 
     def __init__(self, sessions: sessionmaker[Session], queue: TransactionalQueue) -> None:
         self._sessions = sessions

@@ -20,7 +20,7 @@ import dns.rdatatype
 import dns.resolver
 
 from abusedesk.adapters.dns.udp_client import QTYPE_A, QTYPE_TXT, UdpDnsClient, encode_question
-from abusedesk.domain.blocklists import DnsAnswer, RecordType, ResponseStatus, Zone
+from abusedesk.domain.blocklists_zones import DnsAnswer, RecordType, ResponseStatus, Zone
 from abusedesk.domain.errors import ConfigurationError
 
 SYSTEM_RESOLVER = "system"

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from abusedesk.adapters.dns.dnsbl_resolver import parse_resolver
-from abusedesk.domain.blocklists import LOOPBACK, TargetKind, Zone, entry_label, normalise_domain
+from abusedesk.domain.blocklists_targets import TargetKind, entry_label
+from abusedesk.domain.blocklists_zones import LOOPBACK, Zone
 from abusedesk.domain.errors import ConfigurationError, InvalidInput
+from abusedesk.domain.names import normalise_name
 
 BUILTIN_SOURCE = "built-in zones.toml"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -82,7 +84,7 @@ def _zone(table: Any, label: str) -> Zone:
     if not _NAME.match(name):
         raise ConfigurationError(f"{label}: name: use lower-case letters, digits, '.', '_', '-'")
     try:
-        domain = normalise_domain(_text(table, "domain", label, required=True))
+        domain = normalise_name(_text(table, "domain", label, required=True))
     except InvalidInput as error:
         raise ConfigurationError(f"{label}: domain: {error}") from None
     kinds = _kinds(table.get("kinds"), label)

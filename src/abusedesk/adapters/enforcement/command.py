@@ -27,11 +27,10 @@ MAX_OUTPUT_SHOWN = 500
 
 
 def _values(request: ExecutionRequest) -> dict[str, str]:
-    payload = request.as_payload()
     return {"action": request.action.value, "target": request.target,
             "case": request.case_reference, "case_id": str(request.case_id),
             "customer_id": str(request.customer_id), "clause": request.clause_id,
-            "operation": str(payload["operation"]), "action_id": str(request.action_id)}
+            "operation": request.operation, "action_id": str(request.action_id)}
 
 
 def check_argv(argv: Sequence[str], what: str) -> list[str]:

@@ -38,7 +38,7 @@ def build_executor(name: str, spec: Mapping[str, Any], clock: Clock) -> Executor
     allowed = {"webhook": {"kind", "url", "secret", "timeout"},
                "command": {"kind", "argv", "lift_argv", "timeout", "env"},
                "manual": {"kind"}}
-    if kind not in allowed:
+    if not isinstance(kind, str) or kind not in allowed:  # a list cannot be looked up
         raise ConfigurationError(f"{where}: kind must be webhook, command or manual, not {kind!r}")
     unknown = set(spec) - allowed[kind]
     if unknown:
@@ -48,8 +48,10 @@ def build_executor(name: str, spec: Mapping[str, Any], clock: Clock) -> Executor
         raise ConfigurationError(f"{where}: timeout must be seconds between 0 and 3600")
     if kind == "webhook":
         url, secret = spec.get("url"), spec.get("secret")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        if not isinstance(url, str):
+            raise ConfigurationError(f"{where}: a webhook needs a url, the http(s) URL that "
+                                     "actions are posted to")
+        if not _is_http_url(url):
             raise ConfigurationError(f"{where}: url must be an http(s) URL")
         if not isinstance(secret, str) or len(secret) < MIN_SECRET:
             raise ConfigurationError(f"{where}: secret must be at least {MIN_SECRET} characters")
@@ -65,6 +67,17 @@ def build_executor(name: str, spec: Mapping[str, Any], clock: Clock) -> Executor
         except ConfigurationError as error:
             raise ConfigurationError(f"{where}: {error}") from None
     return ManualExecutor()
+
+
+def _is_http_url(url: str) -> bool:
+    """An http(s) URL with a host, that the webhook's HTTP client will take."""
+    try:
+        parts = urlsplit(url)  # a ValueError for an unclosed IPv6 bracket, say
+        port = parts.port  # a ValueError when not a number from 0 to 65535
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
+            and url.isprintable())
 
 
 def executors_from_settings(config: Mapping[str, Any], clock: Clock) -> ExecutorFor:

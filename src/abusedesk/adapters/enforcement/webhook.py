@@ -71,7 +71,7 @@ class WebhookExecutor:
             "Content-Type": "application/json",
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(self._secret, timestamp, body),
-            DELIVERY_HEADER: f"{request.action_id}-{'lift' if request.lift else 'apply'}",
+            DELIVERY_HEADER: f"{request.action_id}-{request.operation}",
         }
         try:
             with httpx.Client(timeout=self._timeout, transport=self._transport,

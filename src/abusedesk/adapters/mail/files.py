@@ -22,8 +22,7 @@ from abusedesk.domain.errors import InvalidInput
 EML_SUFFIXES = (".eml",)
 
 
-def _read_bounded(path: Path, limit: int) -> MailboxItem:
-    source = str(path)
+def _read_bounded(path: Path, limit: int, source: str) -> MailboxItem:
     try:
         size = path.stat().st_size
         if size > limit:
@@ -43,18 +42,18 @@ class MaildirSource:
         self.path = path.resolve()
         self.max_message_bytes = max_message_bytes
 
+    def files(self) -> list[Path]:
+        """Every message file of ``new/`` and ``cur/`` (dot files left out), in name order."""
+        found = [Path(entry.path) for sub in ("new", "cur") for entry in os.scandir(self.path / sub)
+                 if entry.is_file() and not entry.name.startswith(".")]
+        return sorted(found, key=lambda path: (path.name, str(path)))
+
     def unseen(self) -> Iterator[MailboxItem]:
-        names = sorted(
-            (entry.name, entry.path) for sub in ("new", "cur")
-            for entry in os.scandir(self.path / sub)
-            if entry.is_file() and not entry.name.startswith(".")
-        )
-        for name, full_path in names:
+        for path in self.files():
             # The part before ":2,FLAGS" is the message's unique name; flags and the new/cur
             # move change when a mail client reads it, the unique name does not.
-            unique = name.split(":", 1)[0]
-            item = _read_bounded(Path(full_path), self.max_message_bytes)
-            yield MailboxItem(f"maildir:{self.path}/{unique}", item.data, item.problem)
+            unique = path.name.split(":", 1)[0]
+            yield _read_bounded(path, self.max_message_bytes, f"maildir:{self.path}/{unique}")
 
     def mark_seen(self, item: MailboxItem) -> None:
         """Importing leaves the folder as it was."""
@@ -126,8 +125,7 @@ class EmlFiles:
             if path is None:
                 yield self._stdin_item()
             else:
-                item = _read_bounded(path, self.max_message_bytes)
-                yield MailboxItem(str(path.resolve()), item.data, item.problem)
+                yield _read_bounded(path, self.max_message_bytes, str(path.resolve()))
 
     def _stdin_item(self) -> MailboxItem:
         if self.stdin is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import imaplib
 import re
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import quote
@@ -48,7 +48,7 @@ class ImapMailbox:
         self.account = account
         self.max_message_bytes = max_message_bytes
         self._connection: imaplib.IMAP4 | None = None
-        self._uids: dict[str, bytes] = {}
+        self._uids: dict[str, str] = {}
         self._uidvalidity = b"0"
 
     def __enter__(self) -> ImapMailbox:
@@ -104,10 +104,14 @@ class ImapMailbox:
             raise ImapError(f"the IMAP session with {self.account.url()} failed: {error}") from None
 
     def _unseen(self, connection: imaplib.IMAP4) -> Iterator[MailboxItem]:
-        uids = self._command("UID SEARCH UNSEEN", connection.uid("SEARCH", None, "UNSEEN"))
-        for uid in b" ".join(_flat(uids)).split():
+        uids = self._command("UID SEARCH UNSEEN", connection.uid("SEARCH", "UNSEEN"))
+        for found_uid in b" ".join(_flat(uids)).split():
+            if not found_uid.isdigit():  # imaplib sends arguments as ASCII text
+                raise ImapError(f"the server answered UID SEARCH with {found_uid[:40]!r}, "
+                                "which is not a UID")
+            uid = found_uid.decode("ascii")
             source = (f"{self.account.url()};UIDVALIDITY={self._uidvalidity.decode()}"
-                      f"/;UID={uid.decode()}")
+                      f"/;UID={uid}")
             self._uids[source] = uid
             sized = self._command("UID FETCH RFC822.SIZE",
                                   connection.uid("FETCH", uid, "(RFC822.SIZE)"))
@@ -152,7 +156,7 @@ def _quoted(mailbox: str) -> str:
     return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _flat(data: list[object] | None) -> list[bytes]:
+def _flat(data: Sequence[object] | None) -> list[bytes]:
     """The byte strings of an imaplib response (literals come as tuples)."""
     items: list[bytes] = []
     for part in data or []:
@@ -163,5 +167,5 @@ def _flat(data: list[object] | None) -> list[bytes]:
     return items
 
 
-def _text(data: list[object] | None) -> str:
+def _text(data: Sequence[object] | None) -> str:
     return b" ".join(_flat(data)).decode("utf-8", "replace")[:300]

@@ -137,9 +137,10 @@ class EmbeddedWorker:
         with self._sessions.begin() as session:
             claimed = session.execute(
                 select(EmbeddedJobRow.id, EmbeddedJobRow.claimed_by)
-                .where(EmbeddedJobRow.status == "doing", EmbeddedJobRow.claimed_by.is_not(None))
+                .where(EmbeddedJobRow.status == "doing")
             ).all()
-            orphans = [job_id for job_id, claimant in claimed if _is_dead(claimant, host)]
+            orphans = [job_id for job_id, claimant in claimed
+                       if claimant is not None and _is_dead(claimant, host)]
             if orphans:
                 session.execute(update(EmbeddedJobRow).where(EmbeddedJobRow.id.in_(orphans))
                                 .values(status="todo", run_at=self._clock.now(), claimed_by=None))

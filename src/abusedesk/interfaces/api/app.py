@@ -24,7 +24,8 @@ from abusedesk import __version__
 from abusedesk.bootstrap import Container
 from abusedesk.interfaces.api import problems
 from abusedesk.interfaces.api.auth import AccessRule
-from abusedesk.interfaces.api.headers import BodyLimit, SecurityHeaders
+from abusedesk.interfaces.api.bodies import BodyLimit
+from abusedesk.interfaces.api.headers import SecurityHeaders
 from abusedesk.interfaces.api.wiring import build_services
 
 API_PREFIX = "/api/v1"
@@ -74,7 +75,7 @@ def create_app(container: Container) -> FastAPI:
         openapi_url=OPENAPI_URL, docs_url=None, redoc_url=None,
     )
     app.state.services = build_services(container)
-    problems.install(app, html_renderer=html_error)
+    problems.install(app, html_renderer=html_error, hsts=app.state.services.secure_cookies)
     for name in API_ROUTERS:
         module = importlib.import_module(f"abusedesk.interfaces.api.routes.{name}")
         app.include_router(module.router, prefix=getattr(module, "PREFIX", API_PREFIX))
@@ -83,9 +84,10 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(module.router)
     static_dir = resources.files("abusedesk.interfaces.web").joinpath("static")
     app.mount(STATIC_PATH, StaticFiles(directory=str(static_dir)), name="static")
+    app.add_middleware(BodyLimit, max_bytes=body_limit(container))
+    # Added last, so outermost: BodyLimit's own refusals carry the headers too.
     app.add_middleware(SecurityHeaders, hsts=app.state.services.secure_cookies,
                        static_prefix=STATIC_PATH + "/")
-    app.add_middleware(BodyLimit, max_bytes=body_limit(container))
     check_access_rules(app)
     return app
 
@@ -94,8 +96,8 @@ def body_limit(container: Container) -> int:
     """The largest request body taken: a complaint or an answer's evidence, plus form
     overhead."""
     settings = container.settings
-    evidence = int(getattr(settings, "evidence_max_bytes", 10 * 1024 * 1024))
-    return max(settings.max_message_bytes, evidence, 2 * 1024 * 1024) + 1024 * 1024
+    return max(settings.max_message_bytes, settings.evidence_max_bytes,
+               2 * 1024 * 1024) + 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

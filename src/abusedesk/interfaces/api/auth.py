@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from abusedesk.domain.errors import AccessDenied, NotAuthenticated
 from abusedesk.interfaces.api.wiring import AppServices, services_of
-from abusedesk.services.access_rules import Permission, Principal, PrincipalKind
+from abusedesk.services.access_rules import Permission, Principal
 
 SESSION_COOKIE = "abusedesk_session"
 PRE_SESSION_COOKIE = "abusedesk_presession"
@@ -87,9 +87,6 @@ class AccessRule:
         if self.permission is not None:
             principal.require(self.permission)
         return principal
-
-    def describe(self) -> str:
-        return f"{self.channel.value}:{self.permission.value if self.permission else '-'}"
 
 
 def api(permission: Permission | None) -> Principal:
@@ -185,11 +182,3 @@ async def check_csrf(request: Request, services: AppServices) -> None:
 def client_address(request: Request) -> str:
     """The client's address for rate limiting (the direct peer; no proxy headers trusted)."""
     return request.client.host if request.client else "unknown"
-
-
-def principal_kind_label(principal: Principal | None) -> str:
-    if principal is None:
-        return "anonymous"
-    if principal.kind is PrincipalKind.STAFF and principal.role is not None:
-        return principal.role.value
-    return principal.kind.value

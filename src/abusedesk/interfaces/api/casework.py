@@ -16,7 +16,7 @@ from typing import Any
 from abusedesk.domain.cases import CaseState
 from abusedesk.domain.cases_model import Case
 from abusedesk.domain.cases_ports import CaseFilter, CaseOrder
-from abusedesk.domain.errors import InvalidInput, NotFound
+from abusedesk.domain.errors import InvalidInput
 from abusedesk.services.access_rules import Principal, PrincipalKind
 
 MAX_LIMIT = 500
@@ -46,16 +46,11 @@ class CaseQuery:
     before_id: int | None = None
     order: CaseOrder = CaseOrder.NEWEST
 
-    @classmethod
-    def parse_states(cls, values: list[str] | None) -> tuple[CaseState, ...]:
-        states = []
-        for value in values or ():
-            for part in value.split(","):
-                if part.strip():
-                    try:
-                        states.append(CaseState.parse(part))
-                    except ValueError as error:
-                        raise InvalidInput(str(error)) from None
+    @staticmethod
+    def parse_states(values: list[str] | None) -> tuple[CaseState, ...]:
+        """States given repeated or comma-separated, each once, in the order given."""
+        states = [parse_state(part) for value in values or () for part in value.split(",")
+                  if part.strip()]
         return tuple(dict.fromkeys(states))
 
     @staticmethod
@@ -64,6 +59,14 @@ class CaseQuery:
             return CaseOrder.parse(value)
         except ValueError as error:
             raise InvalidInput(str(error)) from None
+
+
+def parse_state(value: str) -> CaseState:
+    """The case state a user named; an unknown one is ``InvalidInput``."""
+    try:
+        return CaseState.parse(value)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
 
 
 def _customer_id(services: Any, principal: Principal, ref: str | None) -> int | None:
@@ -140,8 +143,3 @@ def customer_view(detail: Any, principal: Principal) -> Any:
         return detail
     return dataclasses.replace(detail, history=(), charges=(), referrals=(),
                                events=() if detail.case.restricted else detail.events)
-
-
-def ensure_case_visible(case: Case, principal: Principal) -> None:
-    if not principal.sees_customer(case.customer_id):
-        raise NotFound(f"no case {case.reference!r}")

@@ -1,4 +1,4 @@
-"""Security headers on every response, and a bound on request bodies: ASGI middlewares.
+"""Security headers on every response: an ASGI middleware, and the one function that adds them.
 
 The Content-Security-Policy allows scripts, styles and images from this origin only: no
 inline script, no inline style attribute, no eval, no frames. Complaint content is
@@ -8,12 +8,12 @@ Responses other than static files are never cached (they hold case data).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from abusedesk.domain.errors import InputLimitExceeded
+#: Response headers as ASGI has them: (lower-case name, value) pairs of bytes.
+RawHeaders = list[tuple[bytes, bytes]]
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'",
@@ -38,16 +38,32 @@ BASE_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
+def security_headers(*, hsts: bool) -> RawHeaders:
+    """``BASE_HEADERS``, and HSTS on https deployments."""
+    headers = list(BASE_HEADERS)
+    if hsts:
+        headers.append(("strict-transport-security", "max-age=31536000"))
+    return [(name.encode(), value.encode()) for name, value in headers]
+
+
+def with_security_headers(headers: Sequence[tuple[bytes, bytes]], security: RawHeaders, *,
+                          cacheable: bool) -> RawHeaders:
+    """``headers`` and each of ``security`` they lack (a handler's own choice stands);
+    ``Cache-Control: no-store`` unless ``cacheable`` or already set."""
+    present = {name.lower() for name, _ in headers}
+    extra = [(name, value) for name, value in security if name not in present]
+    if not cacheable and b"cache-control" not in present:
+        extra.append((b"cache-control", b"no-store"))
+    return [*headers, *extra]
+
+
 class SecurityHeaders:
-    """Adds ``BASE_HEADERS`` (and HSTS on https deployments) unless a handler set them."""
+    """Adds the security headers to every response; static files alone may be cached."""
 
     def __init__(self, app: ASGIApp, *, hsts: bool, static_prefix: str = "/static/") -> None:
         self.app = app
         self.static_prefix = static_prefix
-        headers = list(BASE_HEADERS)
-        if hsts:
-            headers.append(("strict-transport-security", "max-age=31536000"))
-        self.headers = [(name.encode(), value.encode()) for name, value in headers]
+        self.headers = security_headers(hsts=hsts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,61 +73,8 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in self.headers if n not in present]
-                if not static and b"cache-control" not in present:
-                    extra.append((b"cache-control", b"no-store"))
-                message["headers"] = list(_join(message.get("headers", []), extra))
+                message["headers"] = with_security_headers(
+                    message.get("headers", []), self.headers, cacheable=static)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-def _join(first: Iterable[tuple[bytes, bytes]],
-          second: Iterable[tuple[bytes, bytes]]) -> Iterable[tuple[bytes, bytes]]:
-    yield from first
-    yield from second
-
-
-class BodyLimit:
-    """Refuse request bodies larger than ``max_bytes`` (413), declared or streamed.
-
-    Uploads (complaints, evidence, policy files) have their own, smaller limits; this is
-    the outer bound that keeps a form upload from filling the disk or memory first.
-    """
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _too_large(send, self.max_bytes)
-                return
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise InputLimitExceeded(f"the request body is larger than "
-                                             f"{self.max_bytes:,} bytes")
-            return message
-
-        await self.app(scope, limited, send)
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"type": "/api/problems/input-too-large", "title": "Input too large",
-                       "status": 413,
-                       "detail": f"the request body is larger than {limit:,} bytes"}).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})

@@ -33,6 +33,7 @@ from abusedesk.domain.errors import (
     StorageError,
     TooManyAttempts,
 )
+from abusedesk.interfaces.api.headers import security_headers, with_security_headers
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,10 @@ def _headers_for(error: BaseException, status: int) -> dict[str, str]:
     return headers
 
 
-def install(app: FastAPI, html_renderer: HtmlRenderer | None = None) -> None:
-    """Register the exception handlers on ``app``."""
+def install(app: FastAPI, html_renderer: HtmlRenderer | None = None, *,
+            hsts: bool = False) -> None:
+    """Register the exception handlers on ``app`` (``hsts``: it is served over https)."""
+    security = security_headers(hsts=hsts)
 
     def respond(request: Request, error: BaseException, status: int, title: str, detail: str,
                 type_uri: str, **extensions: Any) -> Response:
@@ -166,5 +169,9 @@ def install(app: FastAPI, html_renderer: HtmlRenderer | None = None) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error in %s %s", request.method, request.url.path)
-        return respond(request, error, INTERNAL.status, INTERNAL.title,
-                       "the server could not complete the request", INTERNAL.uri)
+        response = respond(request, error, INTERNAL.status, INTERNAL.title,
+                           "the server could not complete the request", INTERNAL.uri)
+        # Starlette sends this answer from outside every middleware, SecurityHeaders too.
+        response.raw_headers = with_security_headers(response.raw_headers, security,
+                                                     cacheable=False)
+        return response

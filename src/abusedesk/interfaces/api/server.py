@@ -78,7 +78,7 @@ async def http_component(container: Container, options: ServeOptions) -> AsyncIt
     url = url_of(sock)
     line = (f"web: {url}/ (staff UI; customer portal at /portal; API at /api/v1, "
             "described at /api/openapi.json)")
-    if not options.demo and not await asyncio.to_thread(access_service(container).users):
+    if not options.demo and not await asyncio.to_thread(access_service(container).has_users):
         line += ("\nweb: no staff user yet; create the first with "
                  "`abusedesk users add NAME --role admin --generate`")
     try:

@@ -15,9 +15,12 @@ from starlette.requests import Request
 
 from abusedesk.adapters.secret_key import secret_key
 from abusedesk.bootstrap import Container
-from abusedesk.domain.errors import NotFound
+from abusedesk.domain.cases import CaseState
+from abusedesk.domain.cases_ports import CaseFilter
+from abusedesk.domain.customers import CustomerKind
 from abusedesk.services.access import AccessService
 from abusedesk.services.access_rules import PrincipalKind
+from abusedesk.services.dashboard import DashboardService
 
 
 @dataclass
@@ -35,9 +38,14 @@ class AppServices:
 
 def access_service(container: Container) -> AccessService:
     """The access service, asking the customers service about customers and partners."""
-    return AccessService(container.uow, container.clock,
-                         customer_kind=lambda cid: _customer_kind(container, cid),
-                         descendants=lambda cid: descendants(container, cid))
+    customers = container.customers
+
+    def customer_kind(customer_id: int) -> PrincipalKind:
+        partner = customers.kind_of(customer_id) is CustomerKind.PARTNER
+        return PrincipalKind.PARTNER if partner else PrincipalKind.CUSTOMER
+
+    return AccessService(container.uow, container.clock, customer_kind=customer_kind,
+                         descendants=customers.descendants)
 
 
 def build_services(container: Container) -> AppServices:
@@ -56,46 +64,21 @@ def services_of(request: Request) -> AppServices:
     return services
 
 
-def _customer_kind(container: Container, customer_id: int) -> PrincipalKind:
-    customers = getattr(container, "customers", None)
-    if customers is None:
-        raise NotFound("customer records are not available in this installation")
-    customer = customers.get(str(customer_id))
-    if customer.id != customer_id:  # a ref that looks like a number named another customer
-        raise NotFound(f"no customer with id {customer_id}")
-    return PrincipalKind.PARTNER if customer.is_partner else PrincipalKind.CUSTOMER
-
-
-def descendants(container: Container, customer_id: int) -> frozenset[int]:
-    """Every customer below ``customer_id`` in the hierarchy (children, their children ...)."""
-    customers = getattr(container, "customers", None)
-    if customers is None:
-        return frozenset()
-    children: dict[int, list[int]] = {}
-    for summary in customers.summaries():
-        parent = summary.customer.parent_id
-        if parent is not None:
-            children.setdefault(parent, []).append(summary.customer.id)
-    found: set[int] = set()
-    todo = list(children.get(customer_id, ()))
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, ()))
-    return frozenset(found)
-
-
-def intake_service(container: Container) -> Any:
-    """The intake service (accepting complaints), sized by the configured message limit."""
-    from abusedesk.services.intake import IntakeService
-
-    return IntakeService(container.uow, container.clock,
-                         max_message_bytes=container.settings.max_message_bytes)
-
-
 def complaint_records(container: Container) -> Any:
     """Reading stored complaints back: records, exact bytes, events; replay."""
     from abusedesk.services.intake_records import ComplaintRecords
 
     return ComplaintRecords(container.uow)
+
+
+def dashboard_service(container: Container) -> DashboardService:
+    """The dashboard's figures, over the intake's complaint records and the case desk."""
+    from abusedesk.interfaces.workers.cases import case_desk
+
+    desk = case_desk(container)
+    every_state = CaseFilter(states=tuple(CaseState))
+    return DashboardService(
+        complaint_records(container),
+        lambda limit: desk.queries.list(every_state, limit=limit),
+        lambda reference: desk.queries.detail(reference).responses,
+        container.clock)

@@ -57,7 +57,7 @@ def log(
     with container_for_command() as container:
         desk = case_desk(container)
         if case is not None:
-            subject_type, subject_id = "case", str(desk.queries.detail(case).case.id)
+            subject_type, subject_id = "case", str(desk.queries.case(case).id)
         elif subject is not None and ":" in subject:
             subject_type, subject_id = subject.split(":", 1)
         else:

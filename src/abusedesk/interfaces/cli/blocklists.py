@@ -23,7 +23,8 @@ from rich.table import Table
 
 from abusedesk.adapters.dns.dnsbl_resolver import parse_resolver
 from abusedesk.adapters.dns.zone_file import load_zones
-from abusedesk.domain.blocklists import LookupResult, Outcome, Zone, ZoneHealthStatus
+from abusedesk.domain.blocklists import ListingStatus
+from abusedesk.domain.blocklists_zones import LookupResult, Outcome, Zone, ZoneHealthStatus
 from abusedesk.domain.errors import InvalidInput
 from abusedesk.interfaces.cli.context import console, container_for_command
 from abusedesk.interfaces.workers.blocklists import blocklist_monitor
@@ -94,7 +95,7 @@ def _describe(result: LookupResult) -> str:
     if result.outcome is Outcome.LISTED:
         return _listing_text(result.codes, result.meanings, result.txt)
     if result.outcome is Outcome.ERROR:
-        return f"{result.error}: {result.detail}" if result.detail else str(result.error)
+        return result.failure
     return ""
 
 
@@ -298,8 +299,9 @@ def _print_status(report: StatusReport, target: str | None) -> None:
                   "last checked", "listing", "case", title=title)
     for view in report.listings:
         listing = view.listing
-        since = listing.listed_since if listing.status.value == "listed" else listing.delisted_at
-        style = "bold red" if listing.status.value == "listed" else "green"
+        listed = listing.status is ListingStatus.LISTED
+        since = listing.listed_since if listed else listing.delisted_at
+        style = "bold red" if listed else "green"
         table.add_row(listing.entry, listing.zone, f"[{style}]{listing.status.value}[/]",
                       f"{since:{_TIME}}" if since else "", f"{listing.first_listed_at:{_TIME}}",
                       str(listing.listings), f"{listing.last_checked:{_TIME}}",

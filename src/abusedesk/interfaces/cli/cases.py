@@ -24,7 +24,7 @@ from abusedesk.domain.errors import InvalidInput
 from abusedesk.domain.notices import NoticeKind
 from abusedesk.domain.policy import Action
 from abusedesk.interfaces.cli.context import console, container_for_command
-from abusedesk.interfaces.cli.values import parse_moment
+from abusedesk.interfaces.values import parse_moment
 from abusedesk.interfaces.workers.cases import case_desk
 from abusedesk.services.cases_queries import OPEN_STATES, CaseDetail, CaseListing
 

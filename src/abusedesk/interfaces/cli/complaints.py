@@ -15,7 +15,7 @@ from rich.table import Table
 from abusedesk.domain.complaints import ComplaintRecord, ComplaintStatus
 from abusedesk.domain.errors import InvalidInput
 from abusedesk.interfaces.cli.context import console, container_for_command
-from abusedesk.interfaces.workers.runner import build_embedded_worker
+from abusedesk.interfaces.cli.intake import run_queued_jobs
 from abusedesk.services.intake_records import ComplaintRecords
 
 complaints_app = typer.Typer(help="Stored complaints: list, show, raw copy, replay.",
@@ -121,16 +121,13 @@ def replay(
         else:
             ids = records.replay(complaint_ids or [])
         console.print(f"{len(ids)} complaint(s) queued for processing")
-        if now and ids:
-            if not container.settings.is_embedded:
-                console.print("jobs are queued for the workers (`abusedesk worker`)")
-                return
-            build_embedded_worker(container).run_until_idle()
-            after = [records.get(complaint_id) for complaint_id in ids]
-            for status in ComplaintStatus:
-                count = sum(1 for record in after if record.status is status)
-                if count:
-                    console.print(f"  {status.value}: {count}")
+        if not (now and ids) or run_queued_jobs(container) is None:
+            return  # nothing to run now, or the workers run it
+        after = [records.get(complaint_id) for complaint_id in ids]
+        for status in ComplaintStatus:
+            count = sum(1 for record in after if record.status is status)
+            if count:
+                console.print(f"  {status.value}: {count}")
 
 
 def register(app: typer.Typer) -> None:

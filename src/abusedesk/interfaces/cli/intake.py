@@ -41,8 +41,7 @@ ProcessOption = typer.Option(
 
 
 def _intake(container: Container) -> IntakeService:
-    return IntakeService(container.uow, container.clock,
-                         max_message_bytes=container.settings.max_message_bytes)
+    return container.intake
 
 
 @contextmanager
@@ -61,14 +60,12 @@ def _run(container: Container, source: Mailbox, channel: Channel, total: int | N
          *, verbose: bool, process: bool) -> None:
     with _progress(total) as on_item:
         report = import_mailbox(source, _intake(container), channel=channel, on_item=on_item)
-    _print(report, verbose=verbose)
-    if process:
-        _process_now(container)
-    if report.failed:
-        raise SystemExit(1)  # typer.Exit codes are lost with standalone_mode=False
+    _finish(container, report, verbose=verbose, process=process)
 
 
-def _print(report: ImportReport, *, verbose: bool) -> None:
+def _finish(container: Container, report: ImportReport, *, verbose: bool,
+            process: bool) -> None:
+    """Print what was stored, run the jobs if asked, and exit 1 if anything failed."""
     if verbose:
         for complaint_id in report.stored:
             console.print(f"stored complaint {complaint_id}")
@@ -77,14 +74,21 @@ def _print(report: ImportReport, *, verbose: bool) -> None:
     for source, why in report.failed:
         console.print(f"not stored: {source}: {why}", style="red")
     console.print(report.summary())
+    if process:
+        done = run_queued_jobs(container)
+        if done is not None:
+            console.print(f"{done} job(s) run")
+    if report.failed:
+        raise SystemExit(1)  # typer.Exit codes are lost with standalone_mode=False
 
 
-def _process_now(container: Container) -> None:
+def run_queued_jobs(container: Container) -> int | None:
+    """On SQLite, run the queued jobs now and return how many ran; on PostgreSQL, say
+    that the workers run them and return None."""
     if not container.settings.is_embedded:
         console.print("jobs are queued for the workers (`abusedesk worker`)")
-        return
-    done = build_embedded_worker(container).run_until_idle()
-    console.print(f"{done} job(s) run")
+        return None
+    return build_embedded_worker(container).run_until_idle()
 
 
 def submit(
@@ -111,8 +115,8 @@ def import_maildir(
     """Import every message of a Maildir folder; the folder is left unchanged."""
     with container_for_command() as container:
         source = MaildirSource(path, max_message_bytes=container.settings.max_message_bytes)
-        total = sum(1 for sub in ("cur", "new") for p in (path / sub).iterdir() if p.is_file())
-        _run(container, source, Channel.MAILDIR, total, verbose=verbose, process=process)
+        _run(container, source, Channel.MAILDIR, len(source.files()), verbose=verbose,
+             process=process)
 
 
 @import_app.command("mbox")
@@ -139,11 +143,7 @@ def imap_poll(
         console.print(f"polling {account.url()}")
         with _progress(None) as on_item:
             report = poll_imap_once(container, account, on_item=on_item)
-        _print(report, verbose=verbose)
-        if process:
-            _process_now(container)
-        if report.failed:
-            raise SystemExit(1)  # typer.Exit codes are lost with standalone_mode=False
+        _finish(container, report, verbose=verbose, process=process)
 
 
 def register(app: typer.Typer) -> None:

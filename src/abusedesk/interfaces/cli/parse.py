@@ -19,7 +19,7 @@ import typer
 from abusedesk.domain.errors import InputLimitExceeded, ParseError
 from abusedesk.domain.events import Event
 from abusedesk.domain.policy import Policy
-from abusedesk.interfaces.cli.values import parse_moment
+from abusedesk.interfaces.values import parse_moment
 from abusedesk.parsers import ParseOptions, ParseResult, parse_complaint
 
 

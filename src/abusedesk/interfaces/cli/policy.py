@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from abusedesk.interfaces.cli.context import console, container_for_command
-from abusedesk.interfaces.cli.values import parse_day, parse_moment
+from abusedesk.interfaces.values import parse_day, parse_moment
 from abusedesk.policies.loader import read_policy_file
 from abusedesk.services.policies import InForce, PolicyDiff
 

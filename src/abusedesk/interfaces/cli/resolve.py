@@ -6,7 +6,7 @@ import typer
 
 from abusedesk.domain.customers_values import parse_query
 from abusedesk.interfaces.cli.context import console, container_for_command
-from abusedesk.interfaces.cli.values import parse_moment
+from abusedesk.interfaces.values import parse_moment
 
 
 def resolve(

@@ -17,9 +17,9 @@ from rich.table import Table
 from abusedesk.bootstrap import Container
 from abusedesk.domain.errors import InvalidInput
 from abusedesk.interfaces.cli.context import console, container_for_command
-from abusedesk.interfaces.cli.values import parse_moment
+from abusedesk.interfaces.values import parse_moment
 from abusedesk.services.access import AccessService
-from abusedesk.services.access_rules import Role
+from abusedesk.services.access_rules import parse_role
 from abusedesk.services.access_secrets import new_password
 
 users_app = typer.Typer(help="Staff users of the web UI.", no_args_is_help=True)
@@ -33,13 +33,6 @@ def access_service(container: Container) -> AccessService:
     from abusedesk.interfaces.api.wiring import access_service as wired
 
     return wired(container)
-
-
-def _role(value: str) -> Role:
-    try:
-        return Role.parse(value)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
 
 
 def _read_password(username: str, from_stdin: bool, generate: bool) -> tuple[str, bool]:
@@ -71,7 +64,7 @@ def add(
                                   help="Generate a password and print it once."),
 ) -> None:
     """Add a staff user (the first one should be an admin)."""
-    chosen = _role(role)
+    chosen = parse_role(role)
     password, generated = _read_password(username, password_stdin, generate)
     with container_for_command() as container:
         user = access_service(container).add_user(username, password, chosen,
@@ -113,7 +106,7 @@ def passwd(
 def set_role(username: str = typer.Argument(...), role: str = typer.Argument(...)) -> None:
     """Give a user another role."""
     with container_for_command() as container:
-        user = access_service(container).set_role(username, _role(role))
+        user = access_service(container).set_role(username, parse_role(role))
     console.print(f"{user.username} is now {user.role}")
 
 
@@ -146,8 +139,8 @@ def create(
     with container_for_command() as container:
         customer_id = container.customers.get(customer).id if customer is not None else None
         issued = access_service(container).create_token(
-            name, created_by="cli", role=_role(role) if role else None, customer_id=customer_id,
-            expires_at=_expiry(expires), user=user)
+            name, created_by="cli", role=parse_role(role) if role else None,
+            customer_id=customer_id, expires_at=_expiry(expires), user=user)
     scope = issued.stored.role or f"{issued.stored.kind} {customer}"
     console.print(f"token {issued.stored.id} ({scope}) created; store it now, "
                   "it is not shown again:")

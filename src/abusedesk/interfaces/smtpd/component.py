@@ -18,7 +18,7 @@ from abusedesk.domain.errors import ConfigurationError
 from abusedesk.interfaces.serve_options import ServeOptions
 from abusedesk.interfaces.smtpd.server import IntakeHandler, IntakeSMTP
 from abusedesk.interfaces.smtpd.writer import GroupCommitWriter
-from abusedesk.services.intake import IntakeService, size_limit_text
+from abusedesk.services.intake import size_limit_text
 
 #: Writer threads storing complaints at once on PostgreSQL; SQLite takes one writer at a
 #: time, so it gets one thread (two would only wait on each other's locks).
@@ -44,9 +44,10 @@ async def smtp_server(container: Container, *, host: str | None = None,
                       port: int | None = None) -> AsyncIterator[RunningSmtp]:
     """Serve SMTP intake on ``host:port`` (default: the settings) until the block ends."""
     settings = container.settings
+    host = host if host is not None else settings.smtp_host
+    port = port if port is not None else settings.smtp_port
     loop = asyncio.get_running_loop()
-    intake = IntakeService(container.uow, container.clock,
-                           max_message_bytes=settings.max_message_bytes)
+    intake = container.intake
     recipients = recipient_policy(container)
     writer = GroupCommitWriter(intake, threads=1 if settings.is_embedded else POSTGRES_WRITERS)
     writer.start()
@@ -56,14 +57,11 @@ async def smtp_server(container: Container, *, host: str | None = None,
             lambda: IntakeSMTP(handler, max_message_bytes=settings.max_message_bytes,
                                hostname=settings.smtp_hostname, ident="abusedesk ESMTP",
                                loop=loop),
-            host=host if host is not None else settings.smtp_host,
-            port=port if port is not None else settings.smtp_port,
-        )
+            host=host, port=port)
     except OSError as error:
         await asyncio.to_thread(writer.stop)
         raise ConfigurationError(
-            f"the SMTP intake cannot listen on {host or settings.smtp_host}:"
-            f"{settings.smtp_port if port is None else port}: {error.strerror or error}; "
+            f"the SMTP intake cannot listen on {host}:{port}: {error.strerror or error}; "
             "set ABUSEDESK_SMTP_HOST and ABUSEDESK_SMTP_PORT") from None
     except BaseException:
         await asyncio.to_thread(writer.stop)

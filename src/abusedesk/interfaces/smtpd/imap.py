@@ -20,7 +20,6 @@ from abusedesk.config import Settings
 from abusedesk.domain.complaints import Channel, MailboxItem, Receipt
 from abusedesk.domain.errors import AbuseDeskError, ConfigurationError
 from abusedesk.interfaces.serve_options import ServeOptions
-from abusedesk.services.intake import IntakeService
 from abusedesk.services.intake_mailbox import ImportReport, import_mailbox
 
 log = logging.getLogger(__name__)
@@ -43,8 +42,7 @@ def poll_imap_once(container: Container, account: ImapAccount, *,
                    on_item: Callable[[MailboxItem, Receipt | None], None] | None = None
                    ) -> ImportReport:
     """Take every unseen message of the mailbox once; blocking."""
-    intake = IntakeService(container.uow, container.clock,
-                           max_message_bytes=container.settings.max_message_bytes)
+    intake = container.intake
     with ImapMailbox(account, max_message_bytes=intake.max_message_bytes) as mailbox:
         return import_mailbox(mailbox, intake, channel=Channel.IMAP, on_item=on_item)
 

@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from abusedesk.bootstrap import Container
-from abusedesk.domain.complaints import Channel
-from abusedesk.interfaces.api.wiring import access_service, intake_service
+from abusedesk.interfaces.api.wiring import access_service
 from abusedesk.interfaces.serve_options import ServeOptions
 from abusedesk.services.demo import DemoService
 
@@ -20,6 +19,6 @@ async def demo_component(container: Container, options: ServeOptions) -> AsyncIt
         yield None
         return
     service = DemoService(access_service(container), container.customers,
-                          intake_service(container), api_channel=Channel.API)
+                          container.intake)
     report = await asyncio.to_thread(service.run)
     yield "\n".join(report.lines())

@@ -8,19 +8,16 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from abusedesk.domain.errors import NotAuthenticated
-from abusedesk.interfaces.api.auth import Channel
 from abusedesk.interfaces.web.rendering import render
 
 PORTAL_PREFIX = "/portal"
 
 
-def channel_of_path(path: str) -> Channel:
-    return Channel.PORTAL if path == PORTAL_PREFIX or path.startswith(PORTAL_PREFIX + "/") \
-        else Channel.STAFF
-
-
 def login_url(path: str, *, next_path: str | None = None) -> str:
-    base = "/portal/login" if channel_of_path(path) is Channel.PORTAL else "/login"
+    """The sign-in page for ``path`` (the portal's, or the staff UI's), to come back to
+    ``next_path`` when it is a local path."""
+    portal = path == PORTAL_PREFIX or path.startswith(PORTAL_PREFIX + "/")
+    base = "/portal/login" if portal else "/login"
     if next_path and next_path.startswith("/") and not next_path.startswith("//"):
         return f"{base}?next={quote(next_path, safe='/')}"
     return base

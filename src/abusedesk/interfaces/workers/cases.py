@@ -4,7 +4,8 @@
   enqueued by complaint processing in the transaction that stored the events.
 - ``notices.send`` (``notice_id``): render and send one queued notice through the relay;
   a relay that is down makes the job fail and retry with backoff.
-- ``cases.deadlines`` (periodic, every minute): reminders and escalations.
+- ``cases.deadlines`` (periodic, ``ABUSEDESK_DEADLINE_CHECK_CRON``, default every minute):
+  reminders and escalations.
 
 ``case_desk(container)`` builds the case services once per container; the CLI and the
 HTTP interfaces use it too.
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 AGGREGATE_TASK = "cases.aggregate"
 DEADLINES_TASK = "cases.deadlines"
-DEADLINES_CRON = "* * * * *"
 
 _CACHE_KEY = "cases.desk"
 
@@ -63,17 +63,16 @@ def relay_mailer(settings: Settings) -> SmtpRelayMailer:
 
 def case_desk(container: Container) -> CaseDesk:
     """The case services of ``container`` (built once; settings are validated here)."""
-    cached = container._cache.get(_CACHE_KEY)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    return container.cached(_CACHE_KEY, lambda: _build_desk(container))
+
+
+def _build_desk(container: Container) -> CaseDesk:
     settings = container.settings
-    desk = build_case_desk(
+    return build_case_desk(
         container.uow, container.clock, desk_settings(settings),
         mailer=relay_mailer(settings),
         executor_for=executors_from_settings(settings.enforcement_executors, container.clock),
         key=secret_key(settings))
-    container._cache[_CACHE_KEY] = desk
-    return desk
 
 
 @task(AGGREGATE_TASK, retries=5)
@@ -90,7 +89,11 @@ def send_notice(container: Container, *, notice_id: int) -> None:
     case_desk(container).notifications.send(notice_id)
 
 
-@task(DEADLINES_TASK, retries=1, cron=DEADLINES_CRON)
+def deadline_schedule(settings: Settings) -> str:
+    return settings.deadline_check_cron
+
+
+@task(DEADLINES_TASK, retries=1, cron=deadline_schedule)
 def check_deadlines(container: Container, *, timestamp: int | None = None) -> None:
     """Reminders and escalations due now."""
     report = case_desk(container).deadlines.check()

@@ -23,9 +23,10 @@ _CACHE_KEY = "complaints.processor"
 
 def complaint_processor(container: Container) -> ComplaintProcessor:
     """The processor wired from ``container`` (built once per container)."""
-    cached = container._cache.get(_CACHE_KEY)
-    if cached is not None:
-        return cached
+    return container.cached(_CACHE_KEY, lambda: _build_processor(container))
+
+
+def _build_processor(container: Container) -> ComplaintProcessor:
     settings = container.settings
     options = parse_options(max_message_bytes=settings.max_message_bytes,
                             own_names=settings.smtp_aliases)
@@ -37,7 +38,6 @@ def complaint_processor(container: Container) -> ComplaintProcessor:
         resolver=container.resolver,
         follow_ups=[name for name in FOLLOW_UP_TASKS if name in registered],
     )
-    container._cache[_CACHE_KEY] = processor
     return processor
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from abusedesk.config import Settings
 
 TASK_MODULES = ("health", "complaints", "cases", "blocklists")
 
@@ -21,13 +24,20 @@ class TaskSpec:
     name: str
     run: Callable[..., None]
     retries: int = 5
-    cron: str | None = None  # periodic schedule (crontab, optional 6th field for seconds)
+    #: Periodic schedule (crontab, optional 6th field for seconds), or a function reading it
+    #: from the settings (a schedule the operator sets).
+    cron: str | Callable[[Settings], str] | None = None
+
+    def schedule(self, settings: Settings) -> str | None:
+        """The periodic schedule under ``settings``; None for a task run on demand."""
+        return self.cron(settings) if callable(self.cron) else self.cron
 
 
 _TASKS: dict[str, TaskSpec] = {}
 
 
-def task(name: str, *, retries: int = 5, cron: str | None = None) -> Callable[
+def task(name: str, *, retries: int = 5,
+         cron: str | Callable[[Settings], str] | None = None) -> Callable[
         [Callable[..., None]], Callable[..., None]]:
     """Register the decorated function as the task ``name``."""
 

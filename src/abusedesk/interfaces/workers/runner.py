@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from abusedesk.adapters.queue.embedded import EmbeddedTask, EmbeddedWorker
@@ -23,11 +24,19 @@ def start_embedded_worker(container: Container, *, poll_seconds: float = 1.0) ->
 
 
 def build_embedded_worker(container: Container, *, poll_seconds: float = 1.0) -> EmbeddedWorker:
-    tasks = {}
-    for spec in all_tasks().values():
-        job = bind(spec, lambda: container)
-        tasks[spec.name] = EmbeddedTask(lambda args, job=job: job(**args), spec.retries, spec.cron)
+    tasks = {spec.name: EmbeddedTask(_with_mapping(bind(spec, lambda: container)),
+                                     spec.retries, spec.schedule(container.settings))
+             for spec in all_tasks().values()}
     return embedded_worker(container, tasks, poll_seconds=poll_seconds)
+
+
+def _with_mapping(job: Callable[..., None]) -> Callable[[Mapping[str, Any]], None]:
+    """``job`` taking its keyword arguments as one mapping, as the embedded worker passes them."""
+
+    def run(args: Mapping[str, Any]) -> None:
+        job(**args)
+
+    return run
 
 
 def run_procrastinate_worker(settings: Settings, *, concurrency: int, name: str | None,
@@ -46,7 +55,8 @@ def run_procrastinate_worker(settings: Settings, *, concurrency: int, name: str 
     specs = all_tasks().values()
     app = build_app(
         settings.effective_database_url,
-        ((spec.name, bind(spec, container), spec.retries, spec.cron) for spec in specs),
+        ((spec.name, bind(spec, container), spec.retries, spec.schedule(settings))
+         for spec in specs),
     )
     options: dict[str, Any] = {
         "concurrency": concurrency, "wait": wait, "delete_jobs": "successful",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from abusedesk.domain.ports import StoredSession, StoredToken, StoredUser
 
 _USER_FIELDS = frozenset({"display_name", "role", "password_hash", "disabled_at", "last_login_at"})
 _TOKEN_FIELDS = frozenset({"last_used_at", "revoked_at", "expires_at", "name"})
+_Row = TypeVar("_Row", StaffUserRow, ApiTokenRow)
 
 
 def _user(row: StaffUserRow) -> StoredUser:
@@ -77,16 +78,7 @@ class SqlAccessRepository:
             select(StaffUserRow).order_by(StaffUserRow.username))]
 
     def update_user(self, user_id: int, **changes: Any) -> StoredUser:
-        unknown = set(changes) - _USER_FIELDS
-        if unknown:
-            raise ValueError(f"cannot change user fields {sorted(unknown)}")
-        row = self.session.get(StaffUserRow, user_id)
-        if row is None:
-            raise NotFound(f"no user with id {user_id}")
-        for name, value in changes.items():
-            setattr(row, name, value)
-        self.session.flush()
-        return _user(row)
+        return _user(self._change(StaffUserRow, user_id, changes, _USER_FIELDS, "user"))
 
     # -- tokens --------------------------------------------------------------------------
     def add_token(self, *, name: str, prefix: str, secret_sha256: str, kind: str,
@@ -114,16 +106,21 @@ class SqlAccessRepository:
             select(ApiTokenRow).order_by(ApiTokenRow.id))]
 
     def update_token(self, token_id: int, **changes: Any) -> StoredToken:
-        unknown = set(changes) - _TOKEN_FIELDS
+        return _token(self._change(ApiTokenRow, token_id, changes, _TOKEN_FIELDS, "token"))
+
+    def _change(self, row_class: type[_Row], row_id: int, changes: dict[str, Any],
+                allowed: frozenset[str], what: str) -> _Row:
+        """Set ``changes`` (only ``allowed`` fields) on the ``what`` with id ``row_id``."""
+        unknown = set(changes) - allowed
         if unknown:
-            raise ValueError(f"cannot change token fields {sorted(unknown)}")
-        row = self.session.get(ApiTokenRow, token_id)
+            raise ValueError(f"cannot change {what} fields {sorted(unknown)}")
+        row = self.session.get(row_class, row_id)
         if row is None:
-            raise NotFound(f"no token with id {token_id}")
+            raise NotFound(f"no {what} with id {row_id}")
         for name, value in changes.items():
             setattr(row, name, value)
         self.session.flush()
-        return _token(row)
+        return row
 
     # -- sessions ------------------------------------------------------------------------
     def add_session(self, *, secret_sha256: str, kind: str, user_id: int | None,

@@ -28,7 +28,6 @@ from abusedesk.adapters.db.tables.cases import (
     CaseRow,
     LegalReferralRow,
 )
-from abusedesk.adapters.db.tables.customers import CustomerRow
 from abusedesk.domain.cases import CaseKey, CaseState, case_reference
 from abusedesk.domain.cases_model import (
     Case,
@@ -249,13 +248,6 @@ class SqlCaseRepository:
 
     def rebuild_offence_counts(self) -> int:
         return cases_counts.rebuild(self.session)
-
-    def customer_names(self, customer_ids: Sequence[int]) -> Mapping[int, str]:
-        if not customer_ids:
-            return {}
-        query = select(CustomerRow.id, CustomerRow.name).where(
-            CustomerRow.id.in_(sorted(set(customer_ids))))
-        return {customer_id: name for customer_id, name in self.session.execute(query)}
 
     def add_event(self, event: CaseEvent) -> bool:
         existing = self.session.scalar(select(CaseEventRow.id).where(

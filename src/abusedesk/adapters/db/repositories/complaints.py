@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Executable, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -52,8 +53,8 @@ def storage_errors(doing: str) -> Iterator[None]:
 
 # The statements of the intake's hot path, built once: the core table (not the ORM class)
 # keeps SQLAlchemy's per-call work small, which is most of the cost of a stored complaint.
-_COMPLAINTS = ComplaintRow.__table__
-_RAW = RawMessageRow.__table__
+_COMPLAINTS = cast(Table, ComplaintRow.__table__)
+_RAW = cast(Table, RawMessageRow.__table__)
 _ORIGINAL_BY_DIGEST = (
     select(_COMPLAINTS.c.id, _COMPLAINTS.c.duplicate_of_id)
     .where(_COMPLAINTS.c.sha256 == bindparam("sha256"))
@@ -70,10 +71,6 @@ _INSERT_RAW = {
     "postgresql": postgresql_insert(_RAW).on_conflict_do_nothing(index_elements=["sha256"]),
     "sqlite": sqlite_insert(_RAW).on_conflict_do_nothing(index_elements=["sha256"]),
 }
-
-
-def _insert_raw(dialect: str) -> Executable:
-    return _INSERT_RAW[dialect]
 
 
 def to_record(row: ComplaintRow) -> ComplaintRecord:
@@ -129,7 +126,7 @@ class SqlComplaintRepository:
 
     def store_raw(self, sha256: str, data: bytes, *, stored_at: datetime) -> None:
         # One statement, whatever is stored already: the bytes under a digest never change.
-        statement = _insert_raw(self.session.get_bind().dialect.name)
+        statement = _INSERT_RAW[self.session.get_bind().dialect.name]
         with storage_errors("storing the complaint's bytes"), _conflict_on_integrity():
             self.session.execute(statement, {"sha256": sha256, "size": len(data), "data": data,
                                              "stored_at": stored_at})
@@ -142,10 +139,10 @@ class SqlComplaintRepository:
             "channel": arrival.channel.value,
             "content_type": arrival.content_type.value,
             "received_at": arrival.received_at,
-            "envelope_from": _cut(envelope.mail_from, 512),
-            "envelope_to": [_cut(rcpt, 512) for rcpt in envelope.rcpt_tos],
-            "peer": _cut(envelope.peer, 100),
-            "helo": _cut(envelope.helo, 255),
+            "envelope_from": cut(envelope.mail_from, 512),
+            "envelope_to": [cut(rcpt, 512) for rcpt in envelope.rcpt_tos],
+            "peer": cut(envelope.peer, 100),
+            "helo": cut(envelope.helo, 255),
             "source": arrival.source,
             "message_id": facts.message_id,
             "sender": facts.sender,
@@ -210,10 +207,11 @@ class SqlComplaintRepository:
             self.session.execute(
                 update(ComplaintRow).where(ComplaintRow.id == complaint_id).values(
                     status=status.value, processed_at=processed_at, reason=reason,
-                    format=_cut(format, 50), reporter=_cut(reporter, 320),
+                    format=cut(format, 50), reporter=cut(reporter, 320),
                     event_count=event_count, warnings=list(warnings)[:100],
                 ))
 
 
-def _cut(value: str | None, length: int) -> str | None:
+def cut(value: str | None, length: int) -> str | None:
+    """``value`` cut to the length of its column (None stays None)."""
     return value[:length] if value is not None else None

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from abusedesk.adapters.db.repositories import in_chunks
 from abusedesk.adapters.db.tables.customers import (
     CustomerAssetRow,
     CustomerCarrierRow,
@@ -34,15 +35,6 @@ from abusedesk.domain.customers import (
 from abusedesk.domain.customers_index import IndexRow
 from abusedesk.domain.customers_values import format_deadline, parse_deadline, parse_ladder
 
-#: Rows per IN (...) list: well under SQLite's and PostgreSQL's parameter limits.
-CHUNK = 500
-
-
-def _chunks(values: Collection[object]) -> Iterator[list[object]]:
-    items = list(values)
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
-
 
 def _asset(row: CustomerAssetRow) -> Asset:
     return Asset(row.id, row.customer_id, AssetKind(row.kind), row.value, row.valid_from,
@@ -61,7 +53,7 @@ class SqlCustomerRepository:
 
     def by_refs(self, refs: Collection[str]) -> dict[str, Customer]:
         rows: list[CustomerRow] = []
-        for chunk in _chunks(refs):
+        for chunk in in_chunks(refs):
             rows.extend(self.session.scalars(select(CustomerRow).where(CustomerRow.ref.in_(chunk))))
         return {customer.ref: customer for customer in self._customers(rows)}
 
@@ -76,12 +68,27 @@ class SqlCustomerRepository:
                                      row.parent_id)
                 for row in self.session.execute(query)}
 
+    def names(self, customer_ids: Collection[int]) -> dict[int, str]:
+        result: dict[int, str] = {}
+        for chunk in in_chunks(sorted(set(customer_ids))):
+            query = select(CustomerRow.id, CustomerRow.name).where(CustomerRow.id.in_(chunk))
+            result.update({customer_id: name for customer_id, name in self.session.execute(query)})
+        return result
+
+    def descendants(self, customer_id: int) -> frozenset[int]:
+        # A recursive query down ix_customers_parent_id reads only the customers below, not
+        # the whole hierarchy; UNION (not UNION ALL) ends even on a loop of parents.
+        below = (select(CustomerRow.id).where(CustomerRow.parent_id == customer_id)
+                 .cte("below", recursive=True))
+        below = below.union(select(CustomerRow.id).join(below, CustomerRow.parent_id == below.c.id))
+        return frozenset(self.session.scalars(select(below.c.id)))
+
     def _customers(self, rows: list[CustomerRow]) -> list[Customer]:
         """Rows with their carriers, terms and consents (three queries per chunk)."""
         carriers: dict[int, list[str]] = defaultdict(list)
         terms: dict[int, list[ClauseTerms]] = defaultdict(list)
         consents: dict[int, list[Consent]] = defaultdict(list)
-        for chunk in _chunks([row.id for row in rows]):
+        for chunk in in_chunks([row.id for row in rows]):
             for c in self.session.scalars(
                     select(CustomerCarrierRow).where(CustomerCarrierRow.customer_id.in_(chunk))
                     .order_by(CustomerCarrierRow.carrier_id)):
@@ -163,7 +170,7 @@ class SqlCustomerRepository:
 
     def assets_of(self, customer_ids: Collection[int]) -> Sequence[Asset]:
         result: list[Asset] = []
-        for chunk in _chunks(customer_ids):
+        for chunk in in_chunks(customer_ids):
             query = (select(CustomerAssetRow).where(CustomerAssetRow.customer_id.in_(chunk))
                      .order_by(CustomerAssetRow.customer_id, CustomerAssetRow.kind,
                                CustomerAssetRow.value, CustomerAssetRow.id))
@@ -172,7 +179,7 @@ class SqlCustomerRepository:
 
     def assets_with_values(self, keys: Collection[tuple[AssetKind, str]]) -> Sequence[Asset]:
         result: list[Asset] = []
-        for chunk in _chunks([(kind.value, value) for kind, value in keys]):
+        for chunk in in_chunks([(kind.value, value) for kind, value in keys]):
             query = select(CustomerAssetRow).where(
                 tuple_(CustomerAssetRow.kind, CustomerAssetRow.value).in_(chunk))
             result.extend(_asset(row) for row in self.session.scalars(query))

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from abusedesk.adapters.db.repositories.complaints import storage_errors
+from abusedesk.adapters.db.repositories import in_chunks
+from abusedesk.adapters.db.repositories.complaints import cut, storage_errors
 from abusedesk.adapters.db.tables.events import EventRow
 from abusedesk.domain.complaints_events import ResolvedEvent, StoredEvent
 
 #: Rows per INSERT statement; large reports (Shadowserver) carry tens of thousands.
 _BATCH = 1000
-_EVENTS = EventRow.__table__
+_EVENTS = cast(Table, EventRow.__table__)
 _UPDATE_EVENT = (
     update(_EVENTS)
     .where(_EVENTS.c.complaint_id == bindparam("match_complaint_id"),
@@ -33,15 +35,15 @@ def _row_values(complaint_id: int, resolved: ResolvedEvent,
         "rsit_type": event.rsit_type,
         "event_time": resolved.at,
         "time_source": resolved.time_source.value,
-        "time_field": _cut(event.time_field, 100),
-        "offender": _cut(resolved.offender, 320),
+        "time_field": cut(event.time_field, 100),
+        "offender": cut(resolved.offender, 320),
         "ip": str(event.ip) if event.ip is not None else None,
         "port": event.port,
         "url": event.url,
-        "domain": _cut(event.domain, 255),
-        "email": _cut(event.email, 320),
-        "reporter": _cut(event.reporter, 320),
-        "report_id": _cut(event.report_id, 300),
+        "domain": cut(event.domain, 255),
+        "email": cut(event.email, 320),
+        "reporter": cut(event.reporter, 320),
+        "report_id": cut(event.report_id, 300),
         "evidence": event.evidence,
         "details": dict(event.details),
         "clause_ids": list(resolved.clause_ids),
@@ -50,14 +52,10 @@ def _row_values(complaint_id: int, resolved: ResolvedEvent,
         "customer_id": resolution.customer_id if resolution else None,
         "asset_id": resolution.asset_id if resolution else None,
         "notify_customer_id": resolution.notify_customer_id if resolution else None,
-        "resolution_matched": _cut(resolution.matched, 300) if resolution else None,
+        "resolution_matched": cut(resolution.matched, 300) if resolution else None,
         "not_ours_reason": resolved.not_ours_reason,
         "created_at": created_at,
     }
-
-
-def _cut(value: str | None, length: int) -> str | None:
-    return value[:length] if value is not None else None
 
 
 def _to_stored(row: EventRow) -> StoredEvent:
@@ -95,6 +93,17 @@ class SqlEventRepository:
                 self.session.execute(insert(_EVENTS), inserts[start:start + _BATCH])
             self.session.execute(delete(_EVENTS).where(
                 _EVENTS.c.complaint_id == complaint_id, _EVENTS.c.sequence >= len(rows)))
+
+    def for_complaints(self, complaint_ids: Collection[int]) -> dict[int, list[StoredEvent]]:
+        found: dict[int, list[StoredEvent]] = {complaint_id: [] for complaint_id in complaint_ids}
+        with storage_errors("reading the complaints' events"):
+            for chunk in in_chunks(sorted(found)):
+                rows = self.session.scalars(
+                    select(EventRow).where(EventRow.complaint_id.in_(chunk))
+                    .order_by(EventRow.complaint_id, EventRow.sequence))
+                for row in rows:
+                    found[row.complaint_id].append(_to_stored(row))
+        return found
 
     def for_complaint(self, complaint_id: int) -> Sequence[StoredEvent]:
         with storage_errors("reading the complaint's events"):

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from abusedesk.domain.clock import as_utc
 from abusedesk.domain.errors import InvalidInput
-from abusedesk.domain.ports import StoredToken, StoredUser
+from abusedesk.domain.ports import StoredUser
 from abusedesk.interfaces.api.auth import api
 from abusedesk.interfaces.api.wiring import services_of
 from abusedesk.services.access_rules import Permission, Principal, Role
@@ -47,6 +47,9 @@ class UserIn(BaseModel):
 
 
 class TokenOut(BaseModel):
+    # The API's contract, read off a ``StoredToken`` (never its digest) by ``model_validate``.
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     prefix: str = Field(description="the start of the token, to tell tokens apart")
@@ -78,13 +81,6 @@ def user_out(user: StoredUser) -> UserOut:
                    last_login_at=user.last_login_at)
 
 
-def token_out(token: StoredToken) -> TokenOut:
-    return TokenOut(id=token.id, name=token.name, prefix=token.prefix, kind=token.kind,
-                    role=token.role, customer_id=token.customer_id, created_by=token.created_by,
-                    created_at=token.created_at, expires_at=token.expires_at,
-                    last_used_at=token.last_used_at, revoked_at=token.revoked_at)
-
-
 @router.get("/me", response_model=MeOut, summary="The caller: kind, role, scope, permissions")
 def me(principal: Principal = api(None)) -> MeOut:
     return MeOut(kind=principal.kind.value, name=principal.name,
@@ -112,7 +108,7 @@ def add_user(request: Request, body: Annotated[UserIn, Body()],
 @router.get("/tokens", response_model=list[TokenOut], summary="API tokens (never their secrets)")
 def list_tokens(request: Request,
                 principal: Principal = api(Permission.ACCESS_MANAGE)) -> list[TokenOut]:
-    return [token_out(t) for t in services_of(request).access.tokens()]
+    return [TokenOut.model_validate(t) for t in services_of(request).access.tokens()]
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201,
@@ -124,10 +120,10 @@ def create_token(request: Request, body: Annotated[TokenIn, Body()],
     issued = services_of(request).access.create_token(
         body.name, created_by=principal.actor, role=body.role, customer_id=body.customer_id,
         expires_at=as_utc(body.expires_at) if body.expires_at else None, user=body.user)
-    return TokenCreated(**token_out(issued.stored).model_dump(), token=issued.secret)
+    return TokenCreated(**TokenOut.model_validate(issued.stored).model_dump(), token=issued.secret)
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke a token at once")
 def revoke_token(request: Request, token_id: int,
                  principal: Principal = api(Permission.ACCESS_MANAGE)) -> TokenOut:
-    return token_out(services_of(request).access.revoke_token(token_id))
+    return TokenOut.model_validate(services_of(request).access.revoke_token(token_id))

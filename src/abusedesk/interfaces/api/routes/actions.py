@@ -14,7 +14,7 @@ from abusedesk.domain.errors import InvalidInput
 from abusedesk.domain.policy import Action
 from abusedesk.interfaces.api.auth import api
 from abusedesk.interfaces.api.casework import case_desk, visible_case
-from abusedesk.interfaces.api.routes.case_schemas import ActionOut, action_out
+from abusedesk.interfaces.api.routes.case_schemas import ActionOut, ReasonIn, action_out
 from abusedesk.interfaces.api.wiring import services_of
 from abusedesk.services.access_rules import Permission, Principal
 
@@ -25,10 +25,6 @@ class ActionIn(BaseModel):
     action: Action
     reason: str = Field(min_length=1, max_length=2000)
     dry_run: bool | None = Field(None, description="ask the executor what it would do only")
-
-
-class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
 
 
 class ChargeIn(BaseModel):

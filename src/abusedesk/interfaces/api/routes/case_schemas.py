@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class DeadlineOut(BaseModel):
@@ -44,6 +48,9 @@ class CaseOut(BaseModel):
 
 
 class CaseEventOut(BaseModel):
+    # The API's contract, read off a domain ``CaseEvent`` by ``model_validate``.
+    model_config = ConfigDict(from_attributes=True)
+
     complaint_id: int
     sequence: int
     event_id: int | None
@@ -186,10 +193,7 @@ def case_detail_out(detail: Any, now: datetime, *, staff: bool) -> CaseDetailOut
                     offences=detail.offences if staff else None).model_dump()
     return CaseDetailOut(
         **base, party_name=detail.party_name, content_withheld=detail.content_withheld,
-        events=[CaseEventOut(complaint_id=e.complaint_id, sequence=e.sequence,
-                             event_id=e.event_id, event_at=e.event_at, category=e.category,
-                             type=e.type, offender=e.offender, joined_at=e.joined_at)
-                for e in detail.events],
+        events=[CaseEventOut.model_validate(e) for e in detail.events],
         notices=[NoticeOut(id=n.id, kind=n.kind.value, status=n.status.value,
                            recipient=n.recipient if staff else None, subject=n.subject,
                            created_at=n.created_at, sent_at=n.sent_at,

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from abusedesk.domain.cases import CaseState
 from abusedesk.domain.cases_model import EvidenceFile
 from abusedesk.domain.clock import as_utc
 from abusedesk.domain.errors import InputLimitExceeded, InvalidInput
@@ -28,6 +27,7 @@ from abusedesk.interfaces.api.casework import (
     case_detail,
     customer_view,
     list_cases,
+    parse_state,
     visible_case,
 )
 from abusedesk.interfaces.api.routes.case_schemas import (
@@ -35,6 +35,7 @@ from abusedesk.interfaces.api.routes.case_schemas import (
     CaseEventOut,
     CaseOut,
     CaseResponseOut,
+    ReasonIn,
     TimelineEntry,
     case_detail_out,
     case_out,
@@ -54,17 +55,13 @@ class TransitionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
 class ReferralIn(BaseModel):
     authority: str = Field(min_length=1, max_length=300)
     reference: str | None = Field(None, max_length=300)
     note: str | None = Field(None, max_length=2000)
 
 
-class NoticeOut(BaseModel):
+class NoticeQueuedOut(BaseModel):
     id: int
     kind: str
     status: str
@@ -120,8 +117,7 @@ def get_events(request: Request, reference: str,
                principal: Principal = api(Permission.CASES_READ)) -> list[CaseEventOut]:
     detail = customer_view(case_detail(services_of(request), principal, reference,
                                        reveal=reveal), principal)
-    return case_detail_out(detail, services_of(request).container.clock.now(),
-                           staff=principal.is_staff).events
+    return [CaseEventOut.model_validate(e) for e in detail.events]
 
 
 @router.get("/{reference}/timeline", response_model=list[TimelineEntry],
@@ -136,12 +132,8 @@ def get_timeline(request: Request, reference: str,
 def transition(request: Request, reference: str, body: Annotated[TransitionIn, Body()],
                principal: Principal = api(Permission.CASES_WORK)) -> CaseOut:
     services = services_of(request)
-    try:
-        target = CaseState.parse(body.to)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
-    case = case_desk(services).cases.transition(reference, target, actor=principal.actor,
-                                                reason=body.reason)
+    case = case_desk(services).cases.transition(reference, parse_state(body.to),
+                                                actor=principal.actor, reason=body.reason)
     return case_out(case, services.container.clock.now())
 
 
@@ -162,13 +154,13 @@ def resume(request: Request, reference: str, body: Annotated[ReasonIn, Body()],
     return case_out(case, services.container.clock.now())
 
 
-@router.post("/{reference}/notices", response_model=NoticeOut, status_code=202,
+@router.post("/{reference}/notices", response_model=NoticeQueuedOut, status_code=202,
              summary="Queue the customer's notice again (a resend)")
 def notify(request: Request, reference: str,
-           principal: Principal = api(Permission.CASES_WORK)) -> NoticeOut:
+           principal: Principal = api(Permission.CASES_WORK)) -> NoticeQueuedOut:
     notice = case_desk(services_of(request)).notifications.notify(reference,
                                                                   actor=principal.actor)
-    return NoticeOut(id=notice.id, kind=notice.kind.value, status=notice.status.value)
+    return NoticeQueuedOut(id=notice.id, kind=notice.kind.value, status=notice.status.value)
 
 
 @router.post("/{reference}/referrals", response_model=CaseOut,
@@ -212,7 +204,7 @@ async def read_answer(request: Request) -> tuple[ResponseIn, list[EvidenceFile]]
         return answer, files
     if media_type != "multipart/form-data" and media_type != "application/x-www-form-urlencoded":
         raise InvalidInput("send the answer as application/json or multipart/form-data")
-    limit = evidence_limit(request)
+    limit = services_of(request).container.settings.evidence_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 1024 * 1024:
         raise InputLimitExceeded(f"the answer is larger than the {limit:,} bytes allowed")
@@ -234,18 +226,20 @@ async def read_answer(request: Request) -> tuple[ResponseIn, list[EvidenceFile]]
     return answer, files
 
 
-def evidence_limit(request: Request) -> int:
-    settings = services_of(request).container.settings
-    return int(getattr(settings, "evidence_max_bytes", 10 * 1024 * 1024))
-
-
 def submit_answer(services: Any, principal: Principal, reference: str, answer: ResponseIn,
                   files: list[EvidenceFile], via: str) -> Any:
     """Record a customer's answer through the response service, as the case's party."""
     case = visible_case(services, principal, reference)
     responses = case_desk(services).responses
     grant = responses.grant_for_party(case.reference, case.notify_customer_id)
-    author = f"{answer.author} ({principal.name})"
+    record_answer(responses, grant, answer, files, author=f"{answer.author} ({principal.name})",
+                  via=via)
+    return responses.view(grant).responses[-1]
+
+
+def record_answer(responses: Any, grant: Any, answer: ResponseIn, files: list[EvidenceFile], *,
+                  author: str, via: str) -> None:
+    """Record ``answer`` under ``grant``: an acknowledgement, or a remedy with its files."""
     kind = answer.kind.strip().lower()
     if kind == "acknowledge":
         responses.acknowledge(grant, author=author, text=answer.text, via=via)
@@ -253,4 +247,3 @@ def submit_answer(services: Any, principal: Principal, reference: str, answer: R
         responses.report_remedy(grant, author=author, text=answer.text, evidence=files, via=via)
     else:
         raise InvalidInput("kind must be 'acknowledge' or 'remedy'")
-    return responses.view(grant).responses[-1]

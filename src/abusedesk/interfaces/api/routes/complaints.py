@@ -23,12 +23,13 @@ from abusedesk.interfaces.api.auth import api, client_address
 from abusedesk.interfaces.api.bodies import bounded_body
 from abusedesk.interfaces.api.problems import problem_response
 from abusedesk.interfaces.api.restricted import (
-    events_restricted,
+    complaint_restriction,
+    readable_raw,
     require_restricted_access,
-    restricted_clauses,
+    with_restriction,
 )
-from abusedesk.interfaces.api.routes.events import EventOut, event_out
-from abusedesk.interfaces.api.wiring import complaint_records, intake_service, services_of
+from abusedesk.interfaces.api.routes.events import EventOut
+from abusedesk.interfaces.api.wiring import complaint_records, services_of
 from abusedesk.services.access_rules import Permission, Principal
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
@@ -101,7 +102,7 @@ async def submit(request: Request,
             "send the complaint as message/rfc822 (raw mail) or application/json (XARF v4)",
             type_uri="about:blank", instance=request.url.path)
     data = await bounded_body(request, services.container.settings.max_message_bytes)
-    intake = intake_service(services.container)
+    intake = services.container.intake
     envelope = Envelope(peer=client_address(request))
     source = None  # each API post is its own arrival; dedup still finds the original
     if media_type in JSON_TYPES:
@@ -123,16 +124,10 @@ def list_complaints(request: Request, status: ComplaintStatus | None = None,
                     before_id: int | None = Query(None, description="page back from this id"),
                     principal: Principal = api(Permission.COMPLAINTS_READ)) -> list[ComplaintOut]:
     services = services_of(request)
-    records = complaint_records(services.container)
-    by_version = restricted_clauses(services.policies)
-    return [complaint_out(r, restricted=events_restricted(records.events(r.id), by_version))
-            for r in records.list(status=status, limit=limit, before_id=before_id)]
-
-
-def _restricted(request: Request, complaint_id: int) -> tuple[bool, Any]:
-    services = services_of(request)
-    events = complaint_records(services.container).events(complaint_id)
-    return events_restricted(events, restricted_clauses(services.policies)), events
+    found = complaint_records(services.container).list(status=status, limit=limit,
+                                                       before_id=before_id)
+    return [complaint_out(record, restricted=restricted)
+            for record, restricted in with_restriction(services, found)]
 
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail,
@@ -140,21 +135,21 @@ def _restricted(request: Request, complaint_id: int) -> tuple[bool, Any]:
 def get_complaint(request: Request, complaint_id: int,
                   principal: Principal = api(Permission.COMPLAINTS_READ)) -> ComplaintDetail:
     record = complaint_records(services_of(request).container).get(complaint_id)
-    restricted, events = _restricted(request, complaint_id)
+    restricted, events = complaint_restriction(services_of(request), complaint_id)
     require_restricted_access(principal, restricted, f"complaint {complaint_id}")
     base = complaint_out(record).model_dump() | {"restricted": restricted}
     return ComplaintDetail(**base, envelope_from=record.envelope.mail_from,
                            envelope_to=list(record.envelope.rcpt_tos),
-                           events=[event_out(e) for e in events])
+                           events=[EventOut.model_validate(e) for e in events])
 
 
 @router.get("/{complaint_id}/events", response_model=list[EventOut],
             summary="The events parsed from a complaint")
 def get_events(request: Request, complaint_id: int,
                principal: Principal = api(Permission.COMPLAINTS_READ)) -> list[EventOut]:
-    restricted, events = _restricted(request, complaint_id)
+    restricted, events = complaint_restriction(services_of(request), complaint_id)
     require_restricted_access(principal, restricted, f"complaint {complaint_id}")
-    return [event_out(e) for e in events]
+    return [EventOut.model_validate(e) for e in events]
 
 
 @router.get("/{complaint_id}/raw", summary="The exact bytes as received, with their digest",
@@ -162,10 +157,7 @@ def get_events(request: Request, complaint_id: int,
                              "description": "the bytes; `Repr-Digest` holds their SHA-256"}})
 def get_raw(request: Request, complaint_id: int,
             principal: Principal = api(Permission.COMPLAINTS_READ)) -> Response:
-    restricted, _ = _restricted(request, complaint_id)
-    require_restricted_access(principal, restricted, f"complaint {complaint_id}")
-    copy = complaint_records(services_of(request).container).raw(complaint_id)
-    return raw_response(copy, complaint_id)
+    return raw_response(readable_raw(services_of(request), principal, complaint_id), complaint_id)
 
 
 def raw_response(copy: Any, complaint_id: int) -> Response:

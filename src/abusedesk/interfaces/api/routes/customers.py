@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from abusedesk.domain.clock import as_utc
 from abusedesk.domain.errors import InvalidInput
 from abusedesk.interfaces.api.auth import api
-from abusedesk.interfaces.api.bodies import bounded_body
+from abusedesk.interfaces.api.bodies import bounded_body, utf8_text
 from abusedesk.interfaces.api.wiring import services_of
 from abusedesk.services.access_rules import Permission, Principal
 
@@ -187,11 +187,8 @@ async def import_customers(request: Request, dry_run: bool = False, partial: boo
     formats = {"application/json": "json", "text/csv": "csv"}
     if media_type not in formats:
         raise InvalidInput("send customers as application/json or text/csv")
-    data = await bounded_body(request, MAX_IMPORT_BYTES)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("the import must be UTF-8 text") from None
+    text = utf8_text(await bounded_body(request, MAX_IMPORT_BYTES), "the import",
+                     encoding="utf-8-sig")
     report = await run_in_threadpool(services_of(request).customers.import_text, text,
                                      fmt=formats[media_type], partial=partial, dry_run=dry_run)
     return ImportOut(applied=report.applied, dry_run=report.dry_run, created=report.created,

@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from abusedesk.domain.clock import as_utc
-from abusedesk.domain.errors import InvalidInput, NotFound
+from abusedesk.domain.errors import NotFound
 from abusedesk.domain.policy import Clause
 from abusedesk.domain.ports import StoredPolicy
 from abusedesk.interfaces.api.auth import api
-from abusedesk.interfaces.api.bodies import bounded_body
+from abusedesk.interfaces.api.bodies import bounded_body, utf8_text
 from abusedesk.interfaces.api.wiring import services_of
 from abusedesk.services.access_rules import Permission, Principal
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/policies", tags=["policies"])
 MAX_POLICY_BYTES = 2 * 1024 * 1024
 
 
-class DeadlineOut(BaseModel):
+class ClauseDeadlineOut(BaseModel):
     kind: str
     hours: float | None = Field(description="the concrete duration, 'promptly' resolved")
     description: str
@@ -37,7 +37,7 @@ class ClauseOut(BaseModel):
     text: str
     category: str
     severity: str
-    deadline: DeadlineOut
+    deadline: ClauseDeadlineOut
     ladder: list[str]
     evidence: list[str]
     xarf: list[str]
@@ -94,7 +94,7 @@ def clause_out(clause: Clause, promptly: Any) -> ClauseOut:
     return ClauseOut(
         id=clause.id, section=clause.section, number=clause.number, title=clause.title,
         text=clause.text, category=clause.category.value, severity=clause.severity.value,
-        deadline=DeadlineOut(kind=clause.deadline.kind.value,
+        deadline=ClauseDeadlineOut(kind=clause.deadline.kind.value,
                              hours=duration.total_seconds() / 3600 if duration else None,
                              description=clause.deadline.describe(promptly)),
         ladder=[a.value for a in clause.ladder], evidence=list(clause.evidence),
@@ -190,11 +190,7 @@ def diff(request: Request, old: str, new: str,
                  "application/yaml": {"schema": {"type": "string"}}}}})
 async def load_version(request: Request,
                        principal: Principal = api(Permission.POLICY_MANAGE)) -> VersionOut:
-    body = await bounded_body(request, MAX_POLICY_BYTES)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput("a policy file must be UTF-8 text") from None
+    text = utf8_text(await bounded_body(request, MAX_POLICY_BYTES), "a policy file")
     stored = await run_in_threadpool(services_of(request).policies.load, text,
                                      source=f"api upload by {principal.actor}")
     return version_out(stored, None)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from abusedesk.interfaces.api.auth import api
-from abusedesk.interfaces.api.wiring import services_of
+from abusedesk.interfaces.api.wiring import dashboard_service, services_of
 from abusedesk.services.access_rules import Permission, Principal
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -23,9 +23,7 @@ def _durations(value: Any) -> dict[str, Any]:
                                   "time to acknowledge and resolve, top reporters")
 def dashboard(request: Request, days: int = Query(30, ge=7, le=366),
               principal: Principal = api(Permission.REPORTS_READ)) -> dict[str, Any]:
-    from abusedesk.interfaces.web.routes.dashboard import dashboard_service
-
-    figures = dashboard_service(services_of(request)).figures(days=days)
+    figures = dashboard_service(services_of(request).container).figures(days=days)
     return {
         "since": figures.since, "now": figures.now,
         "complaints_per_day": [{"day": d, "count": n} for d, n in

@@ -11,16 +11,9 @@ from abusedesk.domain.errors import InvalidInput
 from abusedesk.interfaces.api.auth import staff
 from abusedesk.interfaces.api.wiring import services_of
 from abusedesk.interfaces.web.rendering import render
-from abusedesk.services.access_rules import Permission, Principal, Role
+from abusedesk.services.access_rules import Permission, Principal, Role, parse_role
 
 router = APIRouter(include_in_schema=False)
-
-
-def _role(value: str) -> Role:
-    try:
-        return Role.parse(value)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
 
 
 def _page(request: Request, *, secret: str | None = None, done: str = "") -> Response:
@@ -43,7 +36,7 @@ def add_user(request: Request, username: Annotated[str, Form(max_length=100)],
              password: Annotated[str, Form(max_length=1024)], role: Annotated[str, Form()],
              display_name: Annotated[str, Form(max_length=200)] = "",
              principal: Principal = staff(Permission.ACCESS_MANAGE)) -> Response:
-    user = services_of(request).access.add_user(username, password, _role(role),
+    user = services_of(request).access.add_user(username, password, parse_role(role),
                                                 display_name=display_name or None)
     return RedirectResponse(f"/admin/access?done=added+{user.username}", status_code=303)
 
@@ -64,7 +57,7 @@ def create_token(request: Request, name: Annotated[str, Form(max_length=200)],
     services = services_of(request)
     customer_id = services.customers.get(customer).id if customer.strip() else None
     issued = services.access.create_token(name, created_by=principal.actor,
-                                          role=_role(role) if role else None,
+                                          role=parse_role(role) if role else None,
                                           customer_id=customer_id)
     return _page(request, secret=issued.secret, done=f"token {issued.stored.id} created")
 

@@ -12,13 +12,21 @@ from fastapi.responses import RedirectResponse, Response
 
 from abusedesk.domain.cases import TRANSITIONS, CaseState
 from abusedesk.domain.cases_ports import CaseOrder
-from abusedesk.domain.clock import as_utc
 from abusedesk.domain.errors import InvalidInput
 from abusedesk.domain.policy import Action
 from abusedesk.interfaces.api.auth import staff
-from abusedesk.interfaces.api.casework import CaseQuery, case_desk, case_detail, list_cases
+from abusedesk.interfaces.api.casework import (
+    CaseQuery,
+    case_desk,
+    case_detail,
+    list_cases,
+    parse_state,
+    visible_case,
+)
+from abusedesk.interfaces.api.restricted import with_restriction
 from abusedesk.interfaces.api.routes.case_schemas import timeline
 from abusedesk.interfaces.api.wiring import complaint_records, services_of
+from abusedesk.interfaces.values import parse_moment
 from abusedesk.interfaces.web.raw_view import raw_view
 from abusedesk.interfaces.web.rendering import render
 from abusedesk.services.access_rules import Permission, Principal
@@ -32,12 +40,7 @@ MANUAL_TARGETS = tuple(s for s in CaseState if s not in (CaseState.SUSPENDED, Ca
 
 
 def _moment(value: str) -> datetime | None:
-    if not value.strip():
-        return None
-    try:
-        return as_utc(datetime.fromisoformat(value.strip()))
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
+    return parse_moment(value.strip()) if value.strip() else None
 
 
 @router.get("/cases")
@@ -66,21 +69,24 @@ def queue_page(request: Request, state: Annotated[list[str] | None, Query()] = N
     })
 
 
-def _case_complaints(services: Any, detail: Any) -> list[dict[str, Any]]:
-    """The complaints behind a case's events, newest first, each prepared for display."""
+def _case_complaints(services: Any, detail: Any, principal: Principal) -> list[dict[str, Any]]:
+    """The complaints behind a case's events, newest first, each prepared for display.
+
+    A complaint can be restricted when its case is not (another of its events maps to a
+    restricted clause); its content is then withheld as on the complaint's own page.
+    """
     records = complaint_records(services.container)
-    seen: list[int] = []
-    for event in sorted(detail.events, key=lambda e: e.joined_at, reverse=True):
-        if event.complaint_id not in seen:
-            seen.append(event.complaint_id)
+    newest_first = sorted(detail.events, key=lambda e: e.joined_at, reverse=True)
+    complaint_ids = list(dict.fromkeys(event.complaint_id for event in newest_first))[:5]
     shown = []
-    for index, complaint_id in enumerate(seen[:5]):
-        record = records.get(complaint_id)
+    for index, (record, restricted) in enumerate(
+            with_restriction(services, [records.get(cid) for cid in complaint_ids])):
+        withheld = restricted and not principal.sees_restricted()
         view = None
-        if index == 0:  # the newest in full; the others by link
-            copy = records.raw(complaint_id)
+        if index == 0 and not withheld:  # the newest in full; the others by link
+            copy = records.raw(record.id)
             view = raw_view(copy.data, copy.content_type.value)
-        shown.append({"record": record, "view": view})
+        shown.append({"record": record, "view": view, "withheld": withheld})
     return shown
 
 
@@ -93,7 +99,8 @@ def case_page(request: Request, reference: str, reveal: bool = False, done: str 
     link = request.query_params.get("link")
     return render(request, "case.html", {
         "detail": detail, "case": case, "timeline": timeline(detail, staff=True),
-        "complaints": [] if detail.content_withheld else _case_complaints(services, detail),
+        "complaints": [] if detail.content_withheld
+                      else _case_complaints(services, detail, principal),
         "targets": [s for s in MANUAL_TARGETS if s in TRANSITIONS[case.state]],
         "actions": list(Action), "done": done[:200], "response_link": link,
         "awaiting": [a for a in detail.actions if a.status.value == "awaiting-approval"],
@@ -109,12 +116,8 @@ def _back(reference: str, done: str) -> RedirectResponse:
 def transition(request: Request, reference: str, to: Annotated[str, Form()],
                reason: Annotated[str, Form(min_length=1, max_length=2000)],
                principal: Principal = staff(Permission.CASES_WORK)) -> Response:
-    try:
-        target = CaseState.parse(to)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
     case = case_desk(services_of(request)).cases.transition(
-        reference, target, actor=principal.actor, reason=reason)
+        reference, parse_state(to), actor=principal.actor, reason=reason)
     return _back(case.reference, f"moved to {case.state.label}")
 
 
@@ -140,9 +143,10 @@ def notify(request: Request, reference: str,
 @router.post("/cases/{reference}/link")
 def response_link(request: Request, reference: str,
                   principal: Principal = staff(Permission.CASES_WORK)) -> Response:
-    link = case_desk(services_of(request)).responses.link(reference)
-    case = case_detail(services_of(request), principal, reference)
-    return render(request, "case_link.html", {"case": case.case, "link": link})
+    services = services_of(request)
+    case = visible_case(services, principal, reference)
+    link = case_desk(services).responses.link(reference)
+    return render(request, "case_link.html", {"case": case, "link": link})
 
 
 @router.post("/cases/{reference}/referral")

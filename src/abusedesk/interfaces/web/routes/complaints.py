@@ -6,7 +6,7 @@ to staff without ``restricted:read``; their downloads are refused the same way.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi import Path as PathParam
@@ -17,12 +17,12 @@ from abusedesk.domain.complaints import Channel, ComplaintStatus, Envelope
 from abusedesk.domain.errors import InputLimitExceeded, InvalidInput
 from abusedesk.interfaces.api.auth import client_address, staff
 from abusedesk.interfaces.api.restricted import (
-    events_restricted,
-    require_restricted_access,
-    restricted_clauses,
+    complaint_restriction,
+    readable_raw,
+    with_restriction,
 )
 from abusedesk.interfaces.api.routes.complaints import raw_response
-from abusedesk.interfaces.api.wiring import complaint_records, intake_service, services_of
+from abusedesk.interfaces.api.wiring import complaint_records, services_of
 from abusedesk.interfaces.web.raw_view import attachment, raw_view
 from abusedesk.interfaces.web.rendering import render
 from abusedesk.services.access_rules import Permission, Principal
@@ -31,21 +31,13 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 
 
-def _restricted(request: Request, complaint_id: int) -> tuple[bool, Any]:
-    services = services_of(request)
-    events = complaint_records(services.container).events(complaint_id)
-    return events_restricted(events, restricted_clauses(services.policies)), events
-
-
 @router.get("/complaints")
 def complaints_page(request: Request, status: str = "", before_id: int | None = None,
                     principal: Principal = staff(Permission.COMPLAINTS_READ)) -> Response:
     chosen = ComplaintStatus(status) if status in {s.value for s in ComplaintStatus} else None
     services = services_of(request)
-    records = complaint_records(services.container)
-    by_version = restricted_clauses(services.policies)
-    rows = [(record, events_restricted(records.events(record.id), by_version))
-            for record in records.list(status=chosen, limit=PAGE_SIZE, before_id=before_id)]
+    rows = with_restriction(services, complaint_records(services.container).list(
+        status=chosen, limit=PAGE_SIZE, before_id=before_id))
     return render(request, "complaints.html", {
         "rows": rows, "status": chosen.value if chosen else "",
         "statuses": [s.value for s in ComplaintStatus],
@@ -63,7 +55,7 @@ async def submit_complaint(request: Request, complaint_file: Annotated[UploadFil
         raise InputLimitExceeded(f"the file is larger than {limit} bytes")
     if not data:
         raise InvalidInput("the file is empty")
-    intake = intake_service(services.container)
+    intake = services.container.intake
     envelope = Envelope(peer=client_address(request))
     name = (complaint_file.filename or "").lower()
     if name.endswith(".json") or data.lstrip()[:1] == b"{":
@@ -78,9 +70,10 @@ async def submit_complaint(request: Request, complaint_file: Annotated[UploadFil
 @router.get("/complaints/{complaint_id}")
 def complaint_page(request: Request, complaint_id: int,
                    principal: Principal = staff(Permission.COMPLAINTS_READ)) -> Response:
-    records = complaint_records(services_of(request).container)
+    services = services_of(request)
+    records = complaint_records(services.container)
     record = records.get(complaint_id)
-    restricted, events = _restricted(request, complaint_id)
+    restricted, events = complaint_restriction(services, complaint_id)
     view = None
     if not restricted or principal.sees_restricted():
         copy = records.raw(complaint_id)
@@ -93,19 +86,14 @@ def complaint_page(request: Request, complaint_id: int,
 @router.get("/complaints/{complaint_id}/raw")
 def complaint_raw(request: Request, complaint_id: int,
                   principal: Principal = staff(Permission.COMPLAINTS_READ)) -> Response:
-    restricted, _ = _restricted(request, complaint_id)
-    require_restricted_access(principal, restricted, f"complaint {complaint_id}")
-    copy = complaint_records(services_of(request).container).raw(complaint_id)
-    return raw_response(copy, complaint_id)
+    return raw_response(readable_raw(services_of(request), principal, complaint_id), complaint_id)
 
 
 @router.get("/complaints/{complaint_id}/attachments/{index}")
 def complaint_attachment(request: Request, complaint_id: int,
                          index: Annotated[int, PathParam(ge=0, le=10_000)],
                          principal: Principal = staff(Permission.COMPLAINTS_READ)) -> Response:
-    restricted, _ = _restricted(request, complaint_id)
-    require_restricted_access(principal, restricted, f"complaint {complaint_id}")
-    copy = complaint_records(services_of(request).container).raw(complaint_id)
+    copy = readable_raw(services_of(request), principal, complaint_id)
     filename, data = attachment(copy.data, index)
     safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)[:120]
     return Response(data, media_type="application/octet-stream", headers={

@@ -9,27 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from abusedesk.domain.cases import CaseState
-from abusedesk.domain.cases_ports import CaseFilter
 from abusedesk.interfaces.api.auth import staff
-from abusedesk.interfaces.api.casework import case_desk
-from abusedesk.interfaces.api.wiring import complaint_records, services_of
+from abusedesk.interfaces.api.wiring import dashboard_service, services_of
 from abusedesk.interfaces.web.charts import Bar, column_chart, row_chart
 from abusedesk.interfaces.web.rendering import render
 from abusedesk.services.access_rules import Permission, Principal
-from abusedesk.services.dashboard import DashboardFigures, DashboardService
-
-
-def dashboard_service(services: Any) -> DashboardService:
-    """The dashboard over the intake's complaint records and the case desk."""
-    desk = case_desk(services)
-    every_state = CaseFilter(states=tuple(CaseState))
-    return DashboardService(
-        complaint_records(services.container),
-        lambda limit: desk.queries.list(every_state, limit=limit),
-        lambda reference: desk.queries.detail(reference).responses,
-        services.container.clock)
-
+from abusedesk.services.dashboard import DashboardFigures
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +41,6 @@ def charts(figures: DashboardFigures) -> dict[str, Any]:
 @router.get("/dashboard")
 def dashboard_page(request: Request, days: int = Query(30, ge=7, le=366),
                    principal: Principal = staff(Permission.REPORTS_READ)) -> Response:
-    figures = dashboard_service(services_of(request)).figures(days=days)
+    figures = dashboard_service(services_of(request).container).figures(days=days)
     return render(request, "dashboard.html", {"figures": figures, "charts": charts(figures),
                                               "days": days})

@@ -12,28 +12,29 @@ from starlette.concurrency import run_in_threadpool
 
 from abusedesk.domain.errors import InvalidInput, NotFound
 from abusedesk.interfaces.api.auth import staff
+from abusedesk.interfaces.api.bodies import utf8_text
+from abusedesk.interfaces.api.routes.policies import MAX_POLICY_BYTES
 from abusedesk.interfaces.api.wiring import services_of
+from abusedesk.interfaces.values import parse_day
 from abusedesk.interfaces.web.rendering import render
 from abusedesk.services.access_rules import Permission, Principal
 
 router = APIRouter(include_in_schema=False)
-MAX_UPLOAD = 2 * 1024 * 1024
 
 
-def _page(request: Request, version: str | None, *, flash: str | None = None,
-          error: str | None = None, status_code: int = 200) -> Response:
-    policies = services_of(request).policies
-    versions = policies.versions()
+def _page(request: Request, version: str | None) -> Response:
+    services = services_of(request)
+    policies = services.policies
     try:
         in_force = policies.in_force().stored
     except NotFound:
         in_force = None
-    shown = policies.get(version) if version else in_force
     return render(request, "policy.html", {
-        "versions": versions, "in_force": in_force, "shown": shown,
-        "promptly": services_of(request).container.settings.promptly_deadline,
-        "flash": flash, "error": error, "today": services_of(request).container.clock.now().date(),
-    }, status_code=status_code)
+        "versions": policies.versions(), "in_force": in_force,
+        "shown": policies.get(version) if version else in_force,
+        "promptly": services.container.settings.promptly_deadline,
+        "today": services.container.clock.now().date(),
+    })
 
 
 @router.get("/policy")
@@ -57,14 +58,11 @@ def policy_version(request: Request, version: str,
 @router.post("/policy/load")
 async def load_policy(request: Request, policy_file: Annotated[UploadFile, File()],
                       principal: Principal = staff(Permission.POLICY_MANAGE)) -> Response:
-    data = await policy_file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInput(f"a policy file is at most {MAX_UPLOAD} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput("a policy file must be UTF-8 text") from None
-    stored = await run_in_threadpool(services_of(request).policies.load, text,
+    data = await policy_file.read(MAX_POLICY_BYTES + 1)
+    if len(data) > MAX_POLICY_BYTES:
+        raise InvalidInput(f"a policy file is at most {MAX_POLICY_BYTES} bytes")
+    stored = await run_in_threadpool(services_of(request).policies.load,
+                                     utf8_text(data, "a policy file"),
                                      source=policy_file.filename or "upload")
     return RedirectResponse(f"/policy/{stored.label}", status_code=303)
 
@@ -73,10 +71,7 @@ async def load_policy(request: Request, policy_file: Annotated[UploadFile, File(
 def publish_policy(request: Request, version: str, notice_date: Annotated[date, Form()],
                    effective: Annotated[str, Form()] = "",
                    principal: Principal = staff(Permission.POLICY_MANAGE)) -> Response:
-    try:
-        effective_day = date.fromisoformat(effective) if effective.strip() else None
-    except ValueError:
-        raise InvalidInput(f"{effective!r} is not a date (YYYY-MM-DD)") from None
+    effective_day = parse_day(effective.strip()) if effective.strip() else None
     stored = services_of(request).policies.publish(version, notice_date=notice_date,
                                                    effective=effective_day)
     return RedirectResponse(f"/policy/{stored.label}", status_code=303)

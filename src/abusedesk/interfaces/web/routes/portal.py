@@ -12,11 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from abusedesk.domain.cases_links import ExpiredLink, InvalidLink
 from abusedesk.domain.cases_model import EvidenceFile
-from abusedesk.domain.errors import InvalidInput, NotAuthenticated, TooManyAttempts
+from abusedesk.domain.errors import NotAuthenticated, TooManyAttempts
 from abusedesk.interfaces.api.auth import (
-    SESSION_COOKIE,
     client_address,
-    cookie_name,
     portal,
     public,
 )
@@ -28,10 +26,15 @@ from abusedesk.interfaces.api.casework import (
     list_cases,
 )
 from abusedesk.interfaces.api.routes.case_schemas import timeline
-from abusedesk.interfaces.api.routes.cases import ResponseIn, read_answer, submit_answer
+from abusedesk.interfaces.api.routes.cases import (
+    ResponseIn,
+    read_answer,
+    record_answer,
+    submit_answer,
+)
 from abusedesk.interfaces.api.wiring import services_of
 from abusedesk.interfaces.web.rendering import render
-from abusedesk.interfaces.web.routes.signin import safe_next, set_session_cookie
+from abusedesk.interfaces.web.routes.signin import safe_next, sign_in_refused, start_session
 from abusedesk.services.access_rules import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -55,16 +58,9 @@ async def portal_login(request: Request, access_key: Annotated[str, Form(max_len
         signed_in = await run_in_threadpool(services.access.sign_in_portal, access_key,
                                             client=client_address(request))
     except (NotAuthenticated, TooManyAttempts) as error:
-        status = 429 if isinstance(error, TooManyAttempts) else 401
-        return render(request, "portal_login.html", {"error": str(error),
-                                                     "next_path": safe_next(next, "")},
-                      status_code=status)
-    old = request.cookies.get(cookie_name(services, SESSION_COOKIE))
-    if old:
-        await run_in_threadpool(services.access.sign_out, old)
-    response = RedirectResponse(safe_next(next, "/portal"), status_code=303)
-    set_session_cookie(response, services, signed_in)
-    return response
+        return sign_in_refused(request, "portal_login.html",
+                               {"next_path": safe_next(next, "")}, error)
+    return await start_session(request, services, signed_in, safe_next(next, "/portal"))
 
 
 @router.get("/portal")
@@ -72,8 +68,7 @@ def portal_home(request: Request, state: str = "", principal: Principal = portal
     services = services_of(request)
     states = CaseQuery.parse_states([state] if state else [])
     listings = list_cases(services, principal, CaseQuery(states=states, limit=200))
-    names = {s.customer.id: s.customer.name for s in services.customers.summaries()
-             if principal.sees_customer(s.customer.id)}
+    names = services.customers.names(principal.customer_ids or ())
     return render(request, "portal.html", {"listings": listings, "names": names,
                                            "state": state})
 
@@ -131,12 +126,5 @@ async def link_respond(request: Request, token: str,
 def _answer_by_link(services: Any, token: str, answer: ResponseIn,
                     files: list[EvidenceFile]) -> None:
     responses = case_desk(services).responses
-    grant = responses.verify(token)
-    kind = answer.kind.strip().lower()
-    if kind == "acknowledge":
-        responses.acknowledge(grant, author=answer.author, text=answer.text, via="link")
-    elif kind == "remedy":
-        responses.report_remedy(grant, author=answer.author, text=answer.text, evidence=files,
-                                via="link")
-    else:
-        raise InvalidInput("kind must be 'acknowledge' or 'remedy'")
+    record_answer(responses, responses.verify(token), answer, files, author=answer.author,
+                  via="link")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -43,6 +43,28 @@ def set_session_cookie(response: Response, services: AppServices, signed_in: Sig
                            secure=services.secure_cookies, httponly=True, samesite="strict")
 
 
+async def start_session(request: Request, services: AppServices, signed_in: SignedIn,
+                        target: str) -> Response:
+    """Go to ``target`` in the session just opened; the browser's previous one ends."""
+    old = request.cookies.get(cookie_name(services, SESSION_COOKIE))
+    if old:
+        await run_in_threadpool(services.access.sign_out, old)
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, services, signed_in)
+    return response
+
+
+def sign_in_refused(request: Request, template: str, context: dict[str, Any],
+                    error: NotAuthenticated | TooManyAttempts) -> Response:
+    """The sign-in page again, saying why: 401, or 429 with ``Retry-After`` while sign-in is
+    refused after too many failures (as the API's problem responses say it)."""
+    page = {**context, "error": str(error)}
+    if isinstance(error, TooManyAttempts):
+        return render(request, template, page, status_code=429,
+                      headers={"Retry-After": str(error.retry_after)})
+    return render(request, template, page, status_code=401)
+
+
 def clear_session_cookie(response: Response, services: AppServices) -> None:
     response.delete_cookie(cookie_name(services, SESSION_COOKIE), path="/",
                            secure=services.secure_cookies, httponly=True, samesite="lax")
@@ -74,18 +96,9 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
         signed_in = await run_in_threadpool(services.access.sign_in, username, password,
                                             client=client_address(request))
     except (NotAuthenticated, TooManyAttempts) as error:
-        status = 429 if isinstance(error, TooManyAttempts) else 401
-        headers = {"Retry-After": str(error.retry_after)} \
-            if isinstance(error, TooManyAttempts) else None
-        return render(request, "login.html", {"error": str(error), "username": username[:100],
-                                              "next_path": safe_next(next, "")},
-                      status_code=status, headers=headers)
-    old = request.cookies.get(cookie_name(services, SESSION_COOKIE))
-    if old:
-        await run_in_threadpool(services.access.sign_out, old)
-    response = RedirectResponse(safe_next(next, "/cases"), status_code=303)
-    set_session_cookie(response, services, signed_in)
-    return response
+        return sign_in_refused(request, "login.html", {"username": username[:100],
+                                                       "next_path": safe_next(next, "")}, error)
+    return await start_session(request, services, signed_in, safe_next(next, "/cases"))
 
 
 @router.post("/logout")

@@ -1,4 +1,4 @@
-"""Reading the dates and times users type on the command line, one way for every command."""
+"""Reading the dates and times users type (command line, web forms), one way everywhere."""
 
 from __future__ import annotations
 
