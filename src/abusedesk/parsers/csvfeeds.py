@@ -9,9 +9,10 @@ notes in brackets (``dateadded (UTC)``). The delimiter is sniffed (``,``, ``;``,
 European senders write ``;``). Times without a zone are UTC except where the layout says
 otherwise (AbuseHUB writes Dutch local time, as its notices state).
 
-National CERTs and abuse.ch paste their CSV into the mail body under a preamble;
-``text_blocks`` finds such blocks (a header row naming an address or URL column, then rows
-of as many fields) so that free text reads them by column, not by guessing.
+National CERTs, abuse.ch and Team Cymru paste their CSV into the mail body under a preamble;
+``text_blocks`` finds such blocks (a header row naming an address or URL column, perhaps
+commented out with ``#`` and labelled ``Format:``, then rows of as many fields) so that free
+text reads them by column, not by guessing.
 """
 
 from __future__ import annotations
@@ -85,7 +86,18 @@ SPAMHAUS_CERT = Layout(
 )
 GENERIC = Layout(
     "csv",
-    ip=("ip", "src_ip", "source_ip", "ip_address", "ipaddress", "source", "src", "offender"),
+    ip=(
+        "ip",
+        "src_ip",
+        "source_ip",
+        "ip_address",
+        "ipaddress",
+        "source",
+        "src",
+        "saddr",
+        "address",
+        "offender",
+    ),
     port=("port", "src_port", "source_port", "srcport"),
     url=("url", "uri", "src_url"),
     host=("hostname", "domain", "fqdn", "host"),
@@ -103,11 +115,23 @@ GENERIC = Layout(
         "seen",
         "dateadded",
         "date_added",
+        "utc",
     ),
-    kind=("category", "classification", "type", "report_type", "infection", "threat", "tag"),
+    kind=(
+        "category",
+        "classification",
+        "type",
+        "report_type",
+        "report",
+        "infection",
+        "threat",
+        "tag",
+    ),
     infection=("malware", "malware_family", "infection", "botnet", "family"),
 )
 _DELIMITERS = (",", ";", "\t", "|")
+#: ``# Format: report|ip|asn|…``: a header row may open with a label of its own.
+_FORMAT_LABEL = re.compile(r"^(?:format|fields|columns)\s*:\s*", re.I)
 
 
 def decode_csv(data: bytes, ctx: Context, what: str) -> list[list[str]]:
@@ -133,8 +157,10 @@ def delimiter_of(text: str) -> str:
 
 
 def column(name: str) -> str:
-    """A column name as the layouts spell it: lower case, notes in brackets dropped."""
-    return re.sub(r"\s*\([^)]*\)", "", name).strip().strip("#;\"' ").strip().lower()
+    """A column name as the layouts spell it: lower case, notes in brackets dropped, ``_``
+    for spaces (``Source Port`` is ``source_port``)."""
+    name = re.sub(r"\s*\([^)]*\)", "", name).strip().strip("#;\"' ").strip().lower()
+    return re.sub(r"\s+", "_", name)
 
 
 def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
@@ -303,6 +329,8 @@ def text_blocks(lines: list[str]) -> list[tuple[int, int, list[list[str]]]]:
         cells, delimiter = header
         rows = [cells]
         end = number + 1
+        while end < len(lines) and not lines[end].strip() and end - number <= 2:
+            end += 1  # Team Cymru leaves a blank line under its header
         while end < len(lines) and lines[end].strip():
             row = next(csv.reader([lines[end]], delimiter=delimiter), [])
             if len(row) != len(cells):
@@ -318,7 +346,7 @@ def text_blocks(lines: list[str]) -> list[tuple[int, int, list[list[str]]]]:
 
 
 def _header_cells(line: str) -> tuple[list[str], str] | None:
-    text = line.strip().lstrip("#;").strip()
+    text = _FORMAT_LABEL.sub("", line.strip().lstrip("#;").strip())
     if not text or indicators.IPV4_RE.search(text) or "://" in text:
         return None
     delimiter = delimiter_of(text)

@@ -3,7 +3,8 @@
 Such documents reach abusedesk through the API, the CLI and feeds. JSON is XARF (any
 version) or a Microsoft CTIP feed; XML is IODEF, ACNS, a DMARC aggregate report or a Safe
 Browsing notification; CSV is a Shadowserver report (handed to the Shadowserver parser),
-a Spamhaus CERT feed or named columns; zip and gzip archives are opened within the limits
+a Spamhaus CERT feed or named columns; a YAML text opening with ``---`` is an X-ARF report
+saved from its mail; zip and gzip archives are opened within the limits
 and their member read the same way. ``parse`` returns None for anything else, which is
 then read as mail or as free text.
 """
@@ -22,6 +23,7 @@ from abusedesk.parsers import (
     safebrowsing,
     shadowserver_mail,
     xarf_json,
+    xarf_mail,
 )
 from abusedesk.parsers.limits import safe_gunzip, safe_unzip
 from abusedesk.parsers.result import Context, ParseResult
@@ -41,6 +43,8 @@ def parse(raw: bytes, ctx: Context) -> ParseResult | None:
         return _xml(raw, ctx)
     if _looks_like_csv(raw):
         return _csv(raw, ctx)
+    if head[:3] == b"---":
+        return xarf_mail.parse_document(raw, ctx)
     return None
 
 

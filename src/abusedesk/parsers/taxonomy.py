@@ -99,6 +99,7 @@ _names(
     "sinkhole",
     "ircbot",
     "patcher",
+    "controller",
 )
 _names(
     ("infrastructure", "compromised_server"),
@@ -148,9 +149,18 @@ _names(
     "dovecot",
     "recidive",
     "strongips",
+    "sshpwauth",
+    "telnetlogin",
 )
 _names(
-    ("connection", "port_scan"), "port-scan", "portscan", "scan", "scanner", "scanning", "iotscan"
+    ("connection", "port_scan"),
+    "port-scan",
+    "portscan",
+    "scan",
+    "scanner",
+    "scanning",
+    "iotscan",
+    "darknet",
 )
 _names(
     ("connection", "vulnerability_scan"),
@@ -177,6 +187,7 @@ _names(
     "openservice",
     "open-resolver",
     "openresolver",
+    "openresolvers",
     "open-proxy",
     "proxy",
     "proxyget",
@@ -186,7 +197,7 @@ _names(
 _names(("vulnerability", "misconfiguration"), "misconfiguration")
 _names(("vulnerability", "cve"), "cve", "vulnerable", "vulnerability")
 _names(("reputation", "blocklist"), "blocklist", "blacklist", "sbl", "xbl", "dbl")
-_names(("reputation", "threat_intelligence"), "threat-intelligence", "suspicious")
+_names(("reputation", "threat_intelligence"), "threat-intelligence", "suspicious", "honeypot")
 
 
 def fold(name: str) -> str:
@@ -253,7 +264,8 @@ _TEXT_RULES: tuple[tuple[str, Pair], ...] = (
         ("connection", "vulnerability_scan"),
     ),
     (
-        r"(?:port|net) ?scan\w*|scann(?:ing|er)|scans?|balayage de ports|escaneos? de puertos|"
+        r"(?:port|net) ?scan\w*|scann(?:ing|er)|scans?|probing|unsolicited (?:traffic|packets?|"
+        r"connections?|connection attempts)|balayage de ports|escaneos? de puertos|"
         r"сканировани\w*",
         ("connection", "port_scan"),
     ),

@@ -75,6 +75,7 @@ def is_xarf(data: Any) -> bool:
         bool({"xarf_version", "version"} & keys)
         and ("xarf_version" in keys or "report" in keys or "reporterinfo" in keys)
         or {"category", "type", "source_identifier"} <= keys
+        or {"class", "type", "source_identifier"} <= keys
     )
 
 
@@ -122,14 +123,40 @@ def _validate_v4(data: dict[str, Any]) -> list[str]:
     return [f"{e.field or '(report)'}: {e.message}" for e in result.errors]
 
 
+#: Types of the XARF 4.0 drafts (the spec's own samples still use them) -> the 4.x pair.
+_DRAFT_TYPES: dict[tuple[str, str], tuple[str, str]] = {
+    ("infrastructure", "bot"): ("infrastructure", "botnet"),
+    ("connection", "bot"): ("infrastructure", "botnet"),
+    ("connection", "auth_failure"): ("connection", "login_attack"),
+    ("connection", "ddos_amplification"): ("connection", "ddos"),
+    ("connection", "vuln_scanning"): ("connection", "vulnerability_scan"),
+    ("messaging", "phishing"): ("content", "phishing"),
+    ("vulnerability", "open"): ("vulnerability", "open_service"),
+}
+
+
+def _v4_pair(data: dict[str, Any], ctx: Context) -> tuple[str, str] | None:
+    """The category/type of a v4 report; drafts named the category ``class``."""
+    category = str(data.get("category") or data.get("class") or "")
+    type_ = str(data.get("type", ""))
+    if type_ in XARF_TYPES.get(category, ()):
+        return category, type_
+    pair = _DRAFT_TYPES.get((category, type_))
+    if pair is not None:
+        ctx.warnings.append(f"XARF draft type {category}/{type_} read as {pair[0]}/{pair[1]}")
+    return pair
+
+
 def _v4(data: dict[str, Any], ctx: Context) -> ParseResult:
     errors = _validate_v4(data)
-    category, type_ = str(data.get("category", "")), str(data.get("type", ""))
-    if type_ not in XARF_TYPES.get(category, ()):
+    pair = _v4_pair(data, ctx)
+    if pair is None:
+        category = str(data.get("category") or data.get("class") or "")
         raise ParseError(
-            f"XARF v4 report with unknown category/type {category!r}/{type_!r}"
+            f"XARF v4 report with unknown category/type {category!r}/{data.get('type', '')!r}"
             + (f" ({'; '.join(errors[:3])})" if errors else "")
         )
+    category, type_ = pair
     for error in errors[:5]:
         ctx.warnings.append(f"XARF v4 validation: {error}")
     source = str(data.get("source_identifier") or "")
@@ -143,7 +170,8 @@ def _v4(data: dict[str, Any], ctx: Context) -> ParseResult:
         ),
         None,
     )
-    email = data.get("smtp_from") if category == "messaging" else None
+    sent = "messaging" in (category, data.get("category"), data.get("class"))
+    email = data.get("smtp_from") if sent else None
     time = parse_any(str(data.get("timestamp") or ""))
     reporter_value = data.get("reporter")
     reporter: dict[str, Any] = reporter_value if isinstance(reporter_value, dict) else {}

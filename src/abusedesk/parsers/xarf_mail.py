@@ -98,6 +98,25 @@ def parse(message: Message, ctx: Context) -> ParseResult | None:
     )
 
 
+def parse_document(raw: bytes, ctx: Context) -> ParseResult | None:
+    """Read an X-ARF report given on its own (the ``report.txt`` saved from a mail)."""
+    text = mime.decode_bytes(raw, "utf-8").lstrip("\ufeff")
+    if not re.match(r"---[ \t]*\r?\n", text) or not re.search(
+        r"(?im)^\s*(source|ip|uri|url)\s*:", text[:4096]
+    ):
+        return None
+    mapping = parse_flat(text, max_bytes=ctx.limits.max_yaml_bytes)
+    if not _looks_like_report(mapping, text, ctx.filename, marked=False):
+        return None
+    event = _event(mapping, ctx.filename, ctx, None)
+    return ParseResult(
+        FORMAT,
+        (event,) if event else (),
+        reporter=indicators.email_address(mapping.get("reported-from")),
+        report_id=mapping.get("report-id"),
+    )
+
+
 def _pair(mapping: dict[str, str], name: str | None, ctx: Context) -> tuple[str, str] | None:
     pair = taxonomy.lookup(mapping.get("report-type"), mapping.get("type"))
     if pair is None and mapping.get("category", "").lower() not in ("", "abuse", "info", "private"):

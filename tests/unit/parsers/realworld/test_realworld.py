@@ -6,7 +6,8 @@ Spamhaus, feedback loops, JMRP, national CERTs, takedown services, fail2ban, for
 Gmail, Outlook and Apple Mail, TNEF, DMARC reports, bounces, several charsets and languages);
 addresses are documentation ranges and ``example`` names. Beside it, ``<case>.json`` states
 what a person reading the mail decides: the format, whether it is abuse, the quarantine
-reason, and each offender with its kind, time and time source.
+reason, and each offender with its kind, time and time source. A ``<case>.txt`` is a report
+handed over without its mail (a saved attachment), read the same way.
 
 Documentation ranges stand in for real public addresses here, so free text keeps them
 (``free_text_documentation_ranges``), as the CLI does with ``--keep-documentation-ranges``.
@@ -32,7 +33,7 @@ REQUIRED = ("ip", "port", "url", "domain", "category", "type", "event_time", "ti
 
 
 def cases() -> list[Path]:
-    return sorted(FIXTURES.glob("*.eml"))
+    return sorted([*FIXTURES.glob("*.eml"), *FIXTURES.glob("*.txt")])
 
 
 def _sort_key(event: dict[str, object]) -> tuple[str, str]:
