@@ -1,12 +1,12 @@
 """Complaints that are not mail: a JSON, XML, CSV or archive file, recognised by its bytes.
 
 Such documents reach abusedesk through the API, the CLI and feeds. JSON is XARF (any
-version) or a Microsoft CTIP feed; XML is IODEF, ACNS, a DMARC aggregate report or a Safe
-Browsing notification; CSV is a Shadowserver report (handed to the Shadowserver parser),
-a Spamhaus CERT feed or named columns; a YAML text opening with ``---`` is an X-ARF report
-saved from its mail; zip and gzip archives are opened within the limits
-and their member read the same way. ``parse`` returns None for anything else, which is
-then read as mail or as free text.
+version), a Microsoft CTIP feed or an Amazon SES notification (bare or in its SNS envelope);
+XML is IODEF, ACNS, a DMARC aggregate report or a Safe Browsing notification; CSV is a
+Shadowserver report (handed to the Shadowserver parser), a Spamhaus CERT feed or named
+columns; a YAML text opening with ``---`` is an X-ARF report saved from its mail; zip and
+gzip archives are opened within the limits and their member read the same way. ``parse``
+returns None for anything else, which is then read as mail or as free text.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from abusedesk.parsers import (
     dmarc,
     iodef,
     safebrowsing,
+    ses,
     shadowserver_mail,
     xarf_json,
     xarf_mail,
@@ -65,6 +66,9 @@ def _json(raw: bytes, ctx: Context) -> ParseResult:
     data = xarf_json.load_json(raw, ctx, "the JSON document")
     if ctip.is_ctip(data):
         return ctip.parse(data, ctx)
+    notification = ses.unwrap(data, ctx)
+    if notification is not None:
+        return ses.parse(notification, ctx)
     result = xarf_json.parse_document(raw, ctx)
     if result is None:
         raise ParseError("JSON document is neither XARF nor a known feed")

@@ -7,7 +7,8 @@ searched for:
 1. CSV blocks pasted in the body (national CERTs, abuse.ch): one event per row, by column;
 2. a pasted header block (``Received:`` lines): the hand-over hop is the spam's source;
 3. tables (``|ip |domain |url |``) whose header names the columns: one event per row;
-4. labelled records (``IP: …`` / ``URL: …`` / ``Time: …`` lines grouped by blank lines);
+4. labelled records (``IP: …`` / ``URL: …`` / ``Time: …`` lines grouped by blank lines),
+   each of the kind its own ``Issue:``/``Category:`` line names, else the complaint's;
 5. the remaining IP addresses and URLs (``textevents.loose_events``), each with the kind of
    abuse named on its line, by the nearest heading above it or by the whole complaint, and
    the first time written on its line or the lines under it.
@@ -226,16 +227,24 @@ def parse_text(text: str, ctx: Context) -> ParseResult:
         if event is not None:
             events.append(event)
     records = [r for r in tables(lines) + labelled(lines) if not (r.lines & used)]
+    issue_ips = set()  # addresses whose records name their own kind (``Issue: …``)
     for record in records:
         used |= record.lines
-        pair = doc_pair or taxonomy.classify_text(" ".join(record.values.values()))
+        own_kind = taxonomy.classify_text(record.values.get("kind"))
+        pair = (
+            own_kind or doc_pair or taxonomy.classify_text(" ".join(record.values.values()))
+        )
         found_event = textevents.record_event(record, pair, ctx, own)
         if isinstance(found_event, Event):
             events.append(found_event)
+            if own_kind is not None and found_event.ip is not None:
+                issue_ips.add(found_event.ip)
         elif found_event == textevents.UNCLASSIFIED:
             unclassified += 1
     for item in textevents.loose_events(lines, doc_pair, ctx, own, used):
         if isinstance(item, Event):
+            if item.ip in issue_ips and not item.url and (item.category, item.type) == doc_pair:
+                continue  # a mention in passing yields to the issues its records name
             events.append(item)
         else:  # the only other value is UNCLASSIFIED
             unclassified += 1

@@ -15,10 +15,12 @@ Refanging undoes what phishing reporters do to make URLs unclickable: ``hxxp``, 
 ``(.)``, `` [dot] ``, ``[:]``, ``[at]``.
 
 Text names victims too. ``find_indicators`` says which side each indicator is on: an address
-after ``=>``, ``->``, ``against``, ``to``, ``dst``/``DST=`` or ``target`` (with no ``from``/``src``
-in between) is a *destination*; an indicator under a victim label (``Target brand:``,
-``Original work:``) or after "the original … is at" is a *victim*. Callers decide what to do
-with them (free text never reports victims, and drops destinations when a source is named).
+after ``=>``, ``->``, tcpdump's `` > ``, ``against``, ``to``, ``dst``/``DST=`` or ``target``
+(with no ``from``/``src`` in between) is a *destination*; an indicator under a victim label
+(``Target brand:``, ``Original work:``), after "the original … is at" or in brackets after
+the brand a phishing site impersonates (``impersonating Example Bank (https://…)``) is a
+*victim*. Callers decide what to do with them (free text never reports victims, and drops
+destinations when a source is named).
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ _DOCUMENTATION = (
     IPv6Network("2001:db8::/32"),
 )
 
-_IPV4 = r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.]*\d)"  # noqa: E501
+_IPV4 = r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:(?=\.\d{1,5}(?: > |:\s))|(?![\d.]*\d))"  # noqa: E501
+# (a port after a dot follows an address only as tcpdump writes it: "1.2.3.4.53 > ")
 _IPV6 = r"(?<![:\w])(?:[0-9a-fA-F]{1,4}:){2,7}(?::|[0-9a-fA-F]{1,4})(?:(?::[0-9a-fA-F]{1,4}){0,6})(?![:\w])"  # noqa: E501
 IPV4_RE = re.compile(_IPV4)
 IPV6_RE = re.compile(
@@ -180,8 +183,9 @@ class Found:
 # between them ("against our server 203.0.113.5"), so "hosts connecting to our network:
 # 198.51.100.7" still names an offender.
 _DIRECTION = re.compile(
-    r"(=>|->|-->|DST=|SRC=|\b(?:to|against|dst|dest\w*|destination|target\w*|victim\w*|gegen|"
-    r"contre|contra|на|from|src|source|by|von|desde|с)\b)",
+    r"(=>|->|-->|DST=|SRC=|(?<=\S) >(?=\s)|"  # " > ": tcpdump's arrow
+    r"\b(?:to|against|dst|dest\w*|destination|target\w*|victim\w*|gegen|contre|contra|на|"
+    r"from|src|source|by|von|desde|с)\b)",
     re.I,
 )
 _LINE_END_DIRECTION = re.compile(
@@ -193,7 +197,10 @@ _VICTIM_PROSE = re.compile(
     r"(?:original|genuine|legitimate|official|authori[sz]ed|real)\s+(?:copyrighted\s+)?"
     r"(?:work|content|site|website|web\s*site|page|material|title|source|version|domain|brand|"
     r"service|is|can|available|located|published|found|here)\b[^.;]{0,60}$"
-    r"|(?:target(?:ed)?\s+brand|brand\s+site|copyrighted\s+work)\b[^.;]{0,60}$",
+    r"|(?:target(?:ed)?\s+brand|brand\s+site|copyrighted\s+work)\b[^.;]{0,60}$"
+    # "impersonating Example Bank (https://www.examplebank.example)": the brand's own site
+    r"|(?:impersonat\w*|imitat\w*|spoofing|posing\s+as|pretending\s+to\s+be)\s+"
+    r"[^.;()]{1,40}\(\s*$",
     re.I,
 )
 _VICTIM_LABEL_LINE = re.compile(
@@ -218,7 +225,7 @@ def _role(line: str, start: int, previous: str) -> str:
     if not found or found[-1].group(1).lower() in _SOURCE_WORDS:
         return "offender"
     last = found[-1]
-    if last.group(1) in ("=>", "->", "-->", "DST="):
+    if last.group(1).strip() in ("=>", "->", "-->", "DST=", ">"):
         return "destination"
     between = before[-60:][last.end() :]
     return "destination" if ":" not in between and len(between.split()) <= 3 else "offender"
@@ -287,7 +294,13 @@ def find_indicators(text: str) -> Iterator[Found]:
                     continue  # "user@[1.2.3.4]"-style or "10.0.0.1@example.com" local parts
                 if line[end : end + 1] == "@":
                     continue
-                port = re.match(r":(\d{1,5})(?![\d.:])", after) if pattern is IPV4_RE else None
+                port = (
+                    re.match(r":(\d{1,5})(?![\d.:])", after)
+                    # tcpdump writes the port after a dot: "IP 192.0.2.1.53 > 192.0.2.9.4444"
+                    or re.match(r"\.(\d{1,5})(?= > |:\s)", line[end : end + 9])
+                    if pattern is IPV4_RE
+                    else None
+                )
                 yield Found(
                     "ip",
                     match.group(0),

@@ -7,19 +7,20 @@ Detection order for mail (docs/formats.md explains each step):
 2. DMARC aggregate reports (routed away as not abuse)
 3. ARF / MARF feedback reports, DMARC failure reports among them
 4. Microsoft JMRP complaints (not ARF)
-5. XARF JSON attached to a mail
-6. X-ARF 0.1/0.2 (YAML ``report.txt``) and X-ARF-like YAML reports
-7. ACNS copyright notices (XML attachment, or inline in a PGP clear-signed body)
-8. IODEF documents attached
-9. Shadowserver reports (zipped or plain CSV attachment)
-10. other CSV reports (AbuseHUB, Spamhaus CERT)
-11. SpamCop and Spamhaus notices
-12. fail2ban reports
-13. Google Safe Browsing notifications
-14. forwarded reports, unwrapped and tried again from step 1
-15. free text with indicator extraction (phishing notices and the rest)
+5. Amazon SES notifications mailed by SNS (complaints; bounces routed away)
+6. XARF JSON attached to a mail
+7. X-ARF 0.1/0.2 (YAML ``report.txt``) and X-ARF-like YAML reports
+8. ACNS copyright notices (XML attachment, or inline in a PGP clear-signed body)
+9. IODEF documents attached
+10. Shadowserver reports (zipped or plain CSV attachment)
+11. other CSV reports (AbuseHUB, Spamhaus CERT)
+12. SpamCop and Spamhaus notices
+13. fail2ban reports
+14. Google Safe Browsing notifications
+15. forwarded reports, unwrapped and tried again from step 1
+16. free text with indicator extraction (phishing notices and the rest)
 
-Each step sees the parts of the mail itself; an attached message is entered only by step 14.
+Each step sees the parts of the mail itself; an attached message is entered only by step 15.
 
 Documents that are not mail (a JSON, XML, CSV or zip file given on the command line or
 posted to the API) are recognised by their first bytes and read by the same format modules.
@@ -50,6 +51,7 @@ from abusedesk.parsers import (
     mime,
     notices,
     safebrowsing,
+    ses,
     shadowserver_mail,
     xarf_json,
     xarf_mail,
@@ -67,6 +69,7 @@ MAIL_PARSERS: tuple[tuple[str, MailParser], ...] = (
     ("dmarc", dmarc.parse_mail),
     ("arf", arf.parse),
     ("jmrp", jmrp.parse),
+    ("amazon-ses", ses.parse_mail),
     ("xarf-json", xarf_json.parse_mail),
     ("x-arf", xarf_mail.parse),
     ("acns", acns.parse_mail),

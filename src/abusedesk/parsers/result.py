@@ -8,6 +8,7 @@ complaint around the report (reporter, the mail's Date, the time of receipt) and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -152,8 +153,10 @@ class Context:
 def _port(value: int | str | None) -> int | None:
     if value is None or isinstance(value, bool):
         return None
+    text = str(value).strip().strip("'\"")
+    text = re.sub(r"(?i)\s*/\s*(?:tcp|udp|sctp)$", "", text)  # "11211/udp"
     try:
-        port = int(str(value).strip().strip("'\""))
+        port = int(text)
     except ValueError:
         return None
     return port if 0 < port < 65536 else None

@@ -5,9 +5,9 @@ X-ARF report types, IODEF impact types, ACNS protocols); ``lookup`` maps those n
 one table. Free text has only words; ``classify_text`` scores the words of a subject or a
 section heading against ordered rules, the more specific first (phishing before fraud, a
 botnet drone before "infected"). The rules know the words complainants write in English,
-German, French, Spanish and Russian, and a few Japanese ones (matched without word
-boundaries, which Japanese does not write). Nothing here guesses when no rule matches: the
-caller then quarantines the complaint for a person to classify.
+German, French, Spanish and Russian (and Dutch for vulnerable systems), and a few Japanese
+ones (matched without word boundaries, which Japanese does not write). Nothing here guesses
+when no rule matches: the caller then quarantines the complaint for a person to classify.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ _names(
     "cnc",
     "infected-system",
     "infection",
+    "worm",
     "asprox",
     "conficker",
     "mirai",
@@ -233,7 +234,7 @@ _TEXT_RULES: tuple[tuple[str, Pair], ...] = (
     ),
     (
         r"botnet\w*|bot[- ]?net|drones?|c&c|c2|command[- ]?(?:and|&)[- ]?control|sinkhole\w*|"
-        r"zombie|infect(?:ed|ion|ions)|(?:\w+-)?infektion\w*|infiziert\w*|infect[ée]e?s?|"
+        r"zombie|worms?|würmer|wurm|infect(?:ed|ion|ions)|(?:\w+-)?infektion\w*|infiziert\w*|infect[ée]e?s?|"
         r"infectad[oa]s?|ботнет\w*|заражен\w*",
         ("infrastructure", "botnet"),
     ),
@@ -255,6 +256,7 @@ _TEXT_RULES: tuple[tuple[str, Pair], ...] = (
     (
         r"brute[- ]?forc\w*|login attack|failed (?:login|password)s?|password guessing|dictionary attacks?|"  # noqa: E501
         r"authentication failures?|invalid user|anmeldeversuch\w*|force brute|fuerza bruta|"
+        r"credential stuffing|account takeover attempts?|"
         r"подбор\w* парол\w*|перебор\w* парол\w*|брутфорс\w*",
         ("connection", "login_attack"),
     ),
@@ -281,6 +283,12 @@ _TEXT_RULES: tuple[tuple[str, Pair], ...] = (
         r"pourriels?|courriels? (?:non sollicités|indésirables)|"
         r"correos? (?:electrónicos? )?no deseados?|correo basura|спам\w*",
         ("messaging", "spam"),
+    ),
+    (
+        r"cve-\d{4}-\d{4,}|vulnerable (?:systems?|servers?|hosts?|devices?|versions?)|"
+        r"unpatched|verwundbar\w*|schwachstelle\w*|kwetsbaar|kwetsbare|vulnérable\w*|"
+        r"vulnerables?",
+        ("vulnerability", "cve"),
     ),
     (r"fraud\w*|scam\w*|betrug\w*|escroquerie|estafa|мошенни\w*", ("content", "fraud")),
     (r"black ?list\w*|block ?list\w*|dnsbl|listed on|sbl\d*", ("reputation", "blocklist")),

@@ -9,9 +9,10 @@ when the complaint names a source.
 
 People name one offender several times (subject, prose, log lines, a labelled block), so
 ``fold`` keeps one event per offender and kind: the earliest time the complaint writes for
-it; an address-only event yields to the URL event it hosts; a lone URL and a lone address of
-the same kind are one resource; and a single time the complaint states under a label
-(``Detection time: …``) dates the events that have none of their own.
+it (a mention without a port joins the one with the port); an address-only event yields to
+the URL event it hosts; a lone URL and a lone address of the same kind are one resource; and
+a single time the complaint states under a label (``Detection time: …``) dates the events
+that have none of their own.
 """
 
 from __future__ import annotations
@@ -207,9 +208,21 @@ def _written(event: Event) -> bool:
 
 
 def _same_offender(events: list[Event]) -> list[Event]:
-    """Group mentions of one offender: a URL with its kind, else the address (and port)."""
+    """Group mentions of one offender: a URL with its kind, else the address (and port).
+
+    A mention without a port joins the mentions of the same address with one: the prose
+    names the host, the log line its port.
+    """
+    ports: dict[tuple[object, ...], set[int]] = {}
+    for event in events:
+        if not event.url and event.port is not None:
+            key = (event.category, event.type, event.ip, event.domain)
+            ports.setdefault(key, set()).add(event.port)
     groups: dict[tuple[object, ...], list[Event]] = {}
     for event in events:
+        known = ports.get((event.category, event.type, event.ip, event.domain), set())
+        if not event.url and event.port is None and len(known) == 1:
+            event = replace(event, port=next(iter(known)))
         where = (event.url,) if event.url else (event.ip, event.port, event.domain)
         groups.setdefault((event.category, event.type, *where), []).append(event)
     out = []

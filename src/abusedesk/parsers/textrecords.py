@@ -2,12 +2,14 @@
 
 Reporters who write for people still often tabulate (``|date |ip |domain |Url|``) or label
 (``IP: 10.0.0.1`` / ``Phishing URL: …`` / ``Detected: …``). Both are read into ``Record``
-values keyed ``ip``, ``url``, ``port``, ``domain`` and ``time``; only records that name an ip
-or a url are kept. A label or column is recognised by the word it ends on or contains
-(``Fraudulent URL``, ``Adresse IP``, ``Timestamp (UTC)``), in English and the other languages
-complainants write; a label that names the victim's side (``Target IP``, ``Destination
-port``, ``Original work``, ``Target brand``) is never an offender field. Free-text parsing
-(``freetext``) turns records into events and leaves their lines alone afterwards.
+values keyed ``ip``, ``url``, ``port``, ``domain``, ``time`` and ``kind`` (``Issue:``,
+``Abuse type:``, ``Category:``: the kind of abuse of that record alone); only records that
+name an ip or a url are kept. A label or column is recognised by the word it ends on or
+contains (``Fraudulent URL``, ``Adresse IP``, ``Timestamp (UTC)``), in English and the other
+languages complainants write; a label that names the victim's side (``Target IP``,
+``Destination port``, ``Original work``, ``Target brand``) is never an offender field.
+Free-text parsing (``freetext``) turns records into events and leaves their lines alone
+afterwards.
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (
+        "kind",
+        re.compile(
+            r"\b(?:issue|abuse[\s-]*type|type of abuse|incident[\s-]*type|category|"
+            r"classification|violation|art des missbrauchs|type d'abus|tipo de abuso)$",
+            re.I,
+        ),
+    ),
 )
 _HEADER_BLOCK = re.compile(r"\s*>?\s*(?:From|Subject|To|Von|Betreff|De|Objet)\s*:")
 _DEADLINE = re.compile(r"\b(?:by|before|until|within|deadline|no later|bis|avant|antes)\b", re.I)
@@ -64,9 +74,10 @@ class Record:
 
 
 def column_name(cell: str) -> str | None:
-    """``ip``/``url``/``port``/``domain``/``time`` for a label or column heading, or None.
+    """``ip``/``url``/``port``/``domain``/``time``/``kind`` for a label or column heading.
 
-    A parenthesised note (``Timestamp (UTC)``) is ignored; a victim-side label is None.
+    A parenthesised note (``Timestamp (UTC)``) is ignored; a victim-side label, and one
+    that names nothing read here, is None.
     """
     name = re.sub(r"\([^)]*\)", " ", cell).strip().strip("#;:").strip()
     if not name or len(name) > 50 or VICTIM_LABEL.search(name):
@@ -110,27 +121,48 @@ def _after_label(cell: str) -> str:
 
 
 def labelled(lines: list[str]) -> list[Record]:
-    """Blocks of ``Label: value`` lines that name an ip or url."""
+    """Blocks of ``Label: value`` lines that name an ip or url.
+
+    A blank line ends a block unless indented label lines follow: a batched report lists
+    its issues about one offender as indented sub-blocks (WebIron's ``Offending IP:`` then
+    ``- Issue:``/``- Time:``/``- Port:`` groups), and each sub-block is a record of its
+    own for the offender named above it.
+    """
     records: list[Record] = []
     current = Record(0)
+    head: dict[str, str] = {}  # the offender named by the block's unindented lines
     for number, line in enumerate(lines + [""]):
         match = _LABEL_LINE.match(line)
         name = column_name(match.group(1)) if match else None
         if match is None or name is None:
+            if not line.strip() and current.values and _indented_labels_follow(lines, number):
+                continue
             if not line.strip() or set(line.strip()) <= set("#-=*_"):
                 if current.values.get("ip") or current.values.get("url"):
                     records.append(current)
                 current = Record(number + 1)
+                head = {}
             continue
+        indented = line[:1].isspace()
         if name in current.values:  # a second record without a blank line between
             if current.values.get("ip") or current.values.get("url"):
                 records.append(current)
-            current = Record(number)
+            current = Record(number, values=dict(head) if indented else {})
         current.values[name] = match.group(2).strip()
         current.lines.add(number)
-        if len(current.values) == 1:
+        if not indented and name in ("ip", "url"):
+            head[name] = current.values[name]
+        if len(current.lines) == 1:
             current.line = number
     return records
+
+
+def _indented_labels_follow(lines: list[str], number: int) -> bool:
+    """Whether the next non-blank line after ``number`` is an indented ``Label: value``."""
+    for line in lines[number + 1 : number + 4]:
+        if line.strip():
+            return line[:1].isspace() and _LABEL_LINE.match(line) is not None
+    return False
 
 
 def stated_times(lines: list[str]) -> list[datetime]:
@@ -159,16 +191,26 @@ def stated_times(lines: list[str]) -> list[datetime]:
 
 
 def time_near(lines: list[str], number: int, indicator_lines: list[int]) -> datetime | None:
-    """A time on line ``number``, or on the lines under it before the next indicator."""
+    """The time written on line ``number``, else the earliest on the lines under it.
+
+    The lines under an indicator run to the next indicator or the first blank line after
+    them, at most 8 lines, or further while they stay indented: a list of sightings under
+    one address (Project Honey Pot writes the newest first) is read whole.
+    """
     following = [n for n in indicator_lines if n > number]
-    stop = min(following[0] if following else len(lines), number + 8)
+    stop = following[0] if following else len(lines)
+    times: list[datetime] = []
     for index in range(number, stop):
         text = re.sub(r"https?://\S+", " ", lines[index])
         if index > number and not text.strip():
             if index > number + 1:
                 break
             continue
+        if index >= number + 8 and not text[:1].isspace():
+            break
         moment = parse_any(text)
-        if moment is not None:
+        if moment is not None and index == number:
             return moment
-    return None
+        if moment is not None:
+            times.append(moment)
+    return min(times) if times else None

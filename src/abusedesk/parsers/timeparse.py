@@ -73,8 +73,10 @@ _MONTHS = {
 }
 
 _ISO = re.compile(
-    r"(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})[T ]+(?P<h>\d{1,2}):(?P<mi>\d{2})"
-    r"(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})[T ]+(?P<h>\d{1,2})"
+    # "05:00:00", and "05-00-00" as some ACNS senders write it; a comma fraction ("24,110")
+    # is log4j's milliseconds unless the next CSV field follows ("24,110.93.230.101")
+    r"(?P<sep>:|-(?=\d{2}-\d{2}))(?P<mi>\d{2})(?:(?P=sep)(?P<s>\d{2})(?:(?:\.|,(?![\d]*[.,]\d))(?P<f>\d{1,9}))?)?"
     r"\s*(?P<z>Z|[+-]\d{2}:?\d{2}|[+-]\d{2}\b|\(?[A-Za-z]{1,5}\)?(?![A-Za-z]))?",
 )
 _ISO_DATE = re.compile(r"^\s*(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})\s*$")

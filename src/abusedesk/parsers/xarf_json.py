@@ -28,8 +28,12 @@ from abusedesk.parsers.timeparse import parse_any
 FORMAT = "xarf-json"
 
 
-def load_json(raw: bytes, ctx: Context, what: str) -> Any:
-    """``json.loads`` within the size bound; deep nesting and bad JSON become ParseError."""
+def load_json(raw: bytes, ctx: Context, what: str, *, trailing: bool = False) -> Any:
+    """``json.loads`` within the size bound; deep nesting and bad JSON become ParseError.
+
+    With ``trailing``, text after the JSON value is allowed and ignored (a mail body that
+    goes on with a signature or an unsubscribe notice).
+    """
     if len(raw) > ctx.limits.max_json_bytes:
         raise InputLimitExceeded(
             f"{what} is {len(raw)} bytes; the limit is {ctx.limits.max_json_bytes}"
@@ -40,7 +44,10 @@ def load_json(raw: bytes, ctx: Context, what: str) -> Any:
             f"{what} nests {depth} levels deep; at most {ctx.limits.max_nesting}"
         )
     try:
-        return json.loads(mime.decode_bytes(raw, "utf-8"))
+        text = mime.decode_bytes(raw, "utf-8")
+        if trailing:
+            return json.JSONDecoder().raw_decode(text.lstrip())[0]
+        return json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ParseError(f"{what} is not valid JSON ({exc})") from None
 

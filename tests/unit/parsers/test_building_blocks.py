@@ -8,7 +8,7 @@ from ipaddress import ip_address
 import pytest
 
 from abusedesk.domain.errors import ParseError
-from abusedesk.parsers import indicators
+from abusedesk.parsers import indicators, taxonomy
 from abusedesk.parsers.timeparse import header_zone, parse_any, parse_mail_date, parse_syslog
 from abusedesk.parsers.yamlish import parse_flat
 
@@ -85,6 +85,34 @@ def test_free_times():
     )
 
 
+def test_a_comma_after_the_seconds_is_a_fraction_only_before_words():
+    # log4j writes milliseconds after a comma; a CSV line goes on with the next field
+    assert parse_any("2019-03-04 22:10:24,110 INFO worker") == datetime(
+        2019, 3, 4, 22, 10, 24, 110000, tzinfo=UTC
+    )
+    assert parse_any("2019-03-04 22:10:24,198.51.100.9,447,QakBot") == datetime(
+        2019, 3, 4, 22, 10, 24, tzinfo=UTC
+    )
+    assert parse_any("2019-03-04 22:10:24,110,5") == datetime(2019, 3, 4, 22, 10, 24, tzinfo=UTC)
+
+
+def test_dashes_between_hours_minutes_and_seconds():
+    # an ACNS TimeStamp some senders write: "2015-05-06T05-00-00UTC"
+    assert parse_any("2015-05-06T05-00-00UTC") == datetime(2015, 5, 6, 5, 0, 0, tzinfo=UTC)
+    assert parse_any("2024-03-05 10-11 apples") is None
+
+
+def test_tcpdump_lines_name_source_and_destination():
+    found = list(
+        indicators.find_indicators("21:41:07.7 IP 198.51.100.53.53 > 203.0.113.77.27015: 40521")
+    )
+    assert [(f.value, f.port, f.role) for f in found] == [
+        ("198.51.100.53", 53, "offender"),
+        ("203.0.113.77", 27015, "destination"),
+    ]
+    assert [f.value for f in indicators.find_indicators("version 1.2.3.4.5 released")] == []
+
+
 def test_syslog_time_uses_the_zone_of_the_date_header():
     header = "Sat, 02 Mar 2024 03:10:00 +0100"
     moment = parse_syslog(
@@ -114,3 +142,16 @@ def test_flat_yaml_reads_quoted_tagged_and_continued_values():
 def test_flat_yaml_refuses_tags_and_aliases(value):
     with pytest.raises(ParseError):
         parse_flat(f"Source: {value}\n", max_bytes=10_000)
+
+
+@pytest.mark.parametrize(
+    ("words", "pair"),
+    [
+        ("W32.Opaserv Worm?", ("infrastructure", "botnet")),
+        ("host is likely infected with the OpaServ worm", ("infrastructure", "botnet")),
+        ("Issue:  Client software hosts (IE:  botnets).", ("infrastructure", "botnet")),
+        ("Wormhole client update", None),
+    ],
+)
+def test_words_that_name_an_infected_host(words: str, pair: tuple[str, str] | None) -> None:
+    assert taxonomy.classify_text(words) == pair

@@ -422,3 +422,46 @@ def test_a_date_header_in_the_future_of_receipt_is_not_trusted():
     )
     (event,) = parse(raw).events
     assert event.time_source is TimeSource.RECEIVED and event.event_time == RECEIVED_AT
+
+
+# --- Amazon SES notifications ------------------------------------------------------------
+def _ses_complaint(**complaint: object) -> dict[str, object]:
+    return {
+        "notificationType": "Complaint",
+        "complaint": {"feedbackId": "fb-1", "complaintFeedbackType": "abuse", **complaint},
+        "mail": {
+            "timestamp": "2024-03-05T08:14:57Z",
+            "source": "offers@shop.example",
+            "sourceIp": "198.18.40.4",
+        },
+    }
+
+
+def test_ses_complaint_saved_as_a_json_document():
+    result = parse(json.dumps(_ses_complaint()))
+    (event,) = result.events
+    assert result.format == "amazon-ses"
+    assert (event.ip, event.email) == (ip_address("198.18.40.4"), "offers@shop.example")
+    assert event.event_time == datetime(2024, 3, 5, 8, 14, 57, tzinfo=UTC)
+
+
+def test_ses_complaint_in_the_sns_envelope_as_a_json_document():
+    envelope = {"Type": "Notification", "Message": json.dumps(_ses_complaint())}
+    (event,) = parse(json.dumps(envelope)).events
+    assert event.report_id == "fb-1"
+
+
+@pytest.mark.parametrize(
+    "complaint",
+    [{"complaintFeedbackType": "not-spam"}, {"complaintSubType": "OnAccountSuppressionList"}],
+)
+def test_ses_complaints_that_are_no_complaint(complaint: dict[str, object]):
+    result = parse(json.dumps(_ses_complaint(**complaint)))
+    assert result.not_abuse and not result.events
+
+
+def test_ses_delivery_notification_mailed_by_sns_is_not_abuse():
+    body = json.dumps({"notificationType": "Delivery", "mail": {"source": "a@shop.example"}})
+    headers = {"From": "no-reply@sns.amazonaws.com", "Subject": "AWS Notification Message"}
+    result = parse(mail(headers, body))
+    assert (result.format, result.not_abuse) == ("amazon-ses", True)
