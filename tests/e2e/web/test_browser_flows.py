@@ -208,3 +208,36 @@ def test_a_hostile_complaint_is_displayed_inertly(site: Site, browser: Any) -> N
     assert "onerror=" in page.locator("#raw-message").text_content()
     page.goto(f"{site.url}/complaints")
     assert dialogs == [] and "<script>alert('subject')</script>" in page.inner_text("main")
+
+
+def test_an_analyst_follows_the_links_between_pages(site: Site, browser: Any) -> None:
+    page, dialogs = _page(browser)
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url)
+            if response.status >= 400 else None)
+    _sign_in(page, site.url)
+
+    page.fill("#customer", "C-9999")  # a mistyped reference: said where it was typed
+    page.press("#customer", "Enter")
+    page.wait_for_selector("#filter-problem")
+    assert "no customer 'C-9999'" in page.locator("#filter-problem").inner_text()
+    assert page.input_value("#customer") == "C-9999"
+    screenshot(page, "links-1-queue-unknown-customer")
+
+    page.goto(f"{site.url}/dashboard")
+    page.locator("#chart-clauses a").filter(has_text="conduct.2c").click()
+    page.wait_for_url("**/cases?clause=conduct.2c")
+    assert page.locator("tr[data-reference]").count() == 1
+
+    page.locator("tr[data-reference] a").first.click()
+    page.wait_for_selector("#case-state")
+    reference = page.locator("h1 .mono").inner_text()
+    page.locator(".complaint h2 a").first.click()  # the case's complaint ...
+    page.wait_for_selector("#complaint-cases")
+    screenshot(page, "links-2-complaint-and-its-case")
+    page.locator(f"#complaint-cases a[href='/cases/{reference}']").click()  # ... and back
+    page.wait_for_selector("#case-state")
+    assert reference in page.url
+    assert "case opened" in page.locator("#timeline").inner_text()
+    assert failed == [], f"requests that failed: {failed}"  # no favicon 404 either
+    assert dialogs == []
