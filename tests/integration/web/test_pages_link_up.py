@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from abusedesk.domain.clock import FrozenClock
-from tests.integration.web.conftest import CUSTOMER_REF, Desk, submit_and_process
+from tests.integration.web.conftest import CUSTOMER_REF, SAMPLES, Desk, submit_and_process
 
 
 def _page(desk: Desk, path: str, **headers: str) -> str:
@@ -103,3 +103,17 @@ def test_the_openapi_description_says_how_to_authenticate(desk: Desk) -> None:
     every = [op for ops in schema["paths"].values() for op in ops.values()]
     assert all(op.get("security") == [{"bearerToken": []}] for op in every)
     assert "x-permission" not in schema["paths"]["/api/v1/me"]["get"]  # any valid token
+
+
+def test_the_dashboard_leads_to_each_repeat_offenders_customer_page(desk: Desk) -> None:
+    spam = (SAMPLES / "01-spam-arf.eml").read_bytes()
+    submit_and_process(desk, spam)
+    # The same customer's other address, in another complaint: its second case.
+    submit_and_process(desk, spam.replace(b"192.0.2.25", b"192.0.2.26")
+                       .replace(b"fbl-20260301-0814-7731", b"fbl-20260301-0815-7732"))
+    html = _page(desk, "/dashboard")
+    card = html.split("<h2>Repeat offenders</h2>", 1)[1].split("</div>", 1)[0]
+    links = re.findall(r'<a href="(/customers/\d+)">([^<]+)</a>', card)
+    assert links, card
+    for path, name in links:
+        assert name in _page(desk, path)
