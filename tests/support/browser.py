@@ -103,11 +103,11 @@ def serve_process(data_dir: Path, *args: str,
                   **env: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
     """``abusedesk serve ARGS`` in a subprocess (HTTP and SMTP on free ports, ``env`` added),
     with the lines it printed up to "abusedesk is running"; stopped with SIGINT at the end."""
-    environment = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1",
+    environment = {**{k: v for k, v in os.environ.items() if k != "COLUMNS"}, "NO_COLOR": "1",
                    "ABUSEDESK_DATA_DIR": str(data_dir), "ABUSEDESK_HTTP_PORT": "0",
                    "ABUSEDESK_SMTP_PORT": "0", **env}
     process = subprocess.Popen([sys.executable, "-m", "abusedesk", "serve", *args],
-                               env=environment, stdout=subprocess.PIPE,
+                               env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
     lines: list[str] = []

@@ -1,8 +1,9 @@
 """Test databases: a SQLite file per test, or a PostgreSQL database cloned from a template.
 
 PostgreSQL tests run when ``ABUSEDESK_TEST_POSTGRES_URL`` names a server (any database on
-it; CI sets it). A template database is migrated once per test session and each test gets
-a fresh copy (``CREATE DATABASE ... TEMPLATE``), dropped afterwards.
+it; CI sets it, and ``scripts/test`` does when a server answers on 127.0.0.1:5432). A
+template database is migrated once per test session and each test gets a fresh copy
+(``CREATE DATABASE ... TEMPLATE``), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from abusedesk.adapters.db import migrate
 from abusedesk.adapters.db.engine import create_database_engine
 
 POSTGRES_ENV = "ABUSEDESK_TEST_POSTGRES_URL"
-NO_POSTGRES_REASON = f"no PostgreSQL server configured: set {POSTGRES_ENV} (CI does)"
+NO_POSTGRES_REASON = (f"no PostgreSQL server configured: run with {POSTGRES_ENV}="
+                      "postgresql://postgres@127.0.0.1:5432/postgres (or another server), or "
+                      "use scripts/test, which sets it when a server answers on 127.0.0.1:5432")
 
 
 def postgres_server_url() -> str | None:

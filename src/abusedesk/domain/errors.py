@@ -16,13 +16,38 @@ these classes to CLI exit codes, HTTP problem details and SMTP replies in one pl
     ├── TooManyAttempts         sign-in refused for a while after failures (``retry_after``)
     └── ParseError              a complaint could not be parsed; it is quarantined with ``reason``
         └── InputLimitExceeded  a size, depth or ratio bound was hit (zip bomb, deep MIME ...)
+
+Messages are channel-neutral: the same text reaches a terminal, a web page and an API
+problem detail, so it names no command, page or option. When there is an obvious next
+step, the error carries it as a ``Remedy`` (with keyword context such as ``case=``) and an
+interface may add its own words for it, as the CLI adds the command to run.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class Remedy(StrEnum):
+    """The next step an error points to, for an interface to word in its own terms."""
+
+    FIND_CASE = "find-case"              # the case named does not exist: list the cases
+    FIND_CUSTOMER = "find-customer"      # the customer named does not exist: list them
+    PUBLISH_POLICY = "publish-policy"    # nothing is published: load a policy, publish it
+    ENFORCE = "enforce"                  # request enforcement ``action`` on ``case``
+    CHOOSE_ZONE = "choose-zone"          # no blocklist zone enabled: name the zones
+
 
 class AbuseDeskError(Exception):
-    """Base of every deliberate abusedesk error; ``str()`` is a message fit for a user."""
+    """Base of every deliberate abusedesk error; ``str()`` is a message fit for a user.
+
+    ``remedy`` and the keyword ``context`` (strings) let an interface add its own hint.
+    """
+
+    def __init__(self, *args: object, remedy: Remedy | None = None, **context: str) -> None:
+        super().__init__(*args)
+        self.remedy = remedy
+        self.context = context
 
 
 class ConfigurationError(AbuseDeskError):

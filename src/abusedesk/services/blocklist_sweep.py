@@ -39,7 +39,7 @@ from abusedesk.domain.blocklists_zones import (
     interpret,
 )
 from abusedesk.domain.clock import Clock
-from abusedesk.domain.errors import InvalidInput, NotFound
+from abusedesk.domain.errors import InvalidInput, NotFound, Remedy
 
 Sink = Callable[[LookupResult], Awaitable[None] | None]
 Progress = Callable[[int], None]
@@ -151,7 +151,8 @@ def select_zones(zones: Sequence[Zone], names: Sequence[str] = ()) -> list[Zone]
             )
         chosen = [by_name[name] for name in dict.fromkeys(names)]
     if not chosen:
-        raise InvalidInput("no blocklist zone is enabled; name one with --zone")
+        raise InvalidInput("no blocklist zone is enabled: enable one, or name the zones to use",
+                           remedy=Remedy.CHOOSE_ZONE)
     return chosen
 
 

@@ -33,7 +33,7 @@ from abusedesk.domain.complaints_events import StoredEvent
 from abusedesk.domain.customers import ClauseTerms, Consent, Customer
 from abusedesk.domain.deadlines import CaseClock, deadline_terms, next_check_at
 from abusedesk.domain.enforcement import ActionStatus
-from abusedesk.domain.errors import Conflict, NotFound
+from abusedesk.domain.errors import Conflict, NotFound, Remedy
 from abusedesk.domain.notices import NoticeKind
 from abusedesk.domain.policy import Action, Clause
 from abusedesk.domain.ports import StoredPolicy, UnitOfWork
@@ -93,7 +93,7 @@ def find_case(uow: UnitOfWork, reference: str, *, for_update: bool = False) -> C
     case = uow.cases.get(int(text), for_update=for_update) if text.isdigit() else \
         uow.cases.by_reference(text, for_update=for_update)
     if case is None:
-        raise NotFound(f"no case {reference!r}; `abusedesk cases list` shows the cases")
+        raise NotFound(f"no case {reference!r}", remedy=Remedy.FIND_CASE)
     return case
 
 
@@ -288,9 +288,10 @@ class CaseService:
         with self._uow() as uow:
             case = find_case(uow, reference, for_update=True)
             if to in (CaseState.SUSPENDED, CaseState.TERMINATED):
-                raise Conflict(f"a case becomes {to.value} when the enforcement action is "
-                               f"carried out: `abusedesk cases enforce {case.reference} "
-                               f"{'terminate' if to is CaseState.TERMINATED else 'suspend'}`")
+                action = "terminate" if to is CaseState.TERMINATED else "suspend"
+                raise Conflict(f"a case becomes {to.value} when a {action} enforcement action "
+                               f"on it is carried out; request that action instead",
+                               remedy=Remedy.ENFORCE, case=case.reference, action=action)
             updated = move(uow, self._clock, case, to, actor=actor, reason=reason,
                            leads=self._settings.reminder_leads)
             if to is CaseState.NEW:

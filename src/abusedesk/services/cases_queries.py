@@ -78,6 +78,16 @@ class CaseQueries:
         with self._uow() as uow:
             return uow.cases.offence_counts([customer_id], since=since).get(customer_id, 0)
 
+    def for_complaint(self, complaint_id: int) -> Sequence[CaseListing]:
+        """The cases that events of complaint ``complaint_id`` joined, oldest first."""
+        with self._uow() as uow:
+            cases = uow.cases.for_complaint(complaint_id)
+            customer_ids = sorted({case.customer_id for case in cases})
+            counts = uow.cases.offence_counts(customer_ids)
+            names = uow.customers.names(customer_ids)
+        return [CaseListing(case, counts.get(case.customer_id, 0), names.get(case.customer_id))
+                for case in cases]
+
     def case(self, reference: str) -> Case:
         """The case itself, by reference or id (nothing else is read)."""
         with self._uow() as uow:

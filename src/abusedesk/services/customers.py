@@ -25,7 +25,7 @@ from abusedesk.domain.customers import (
     PolicyNotice,
     notify_party,
 )
-from abusedesk.domain.errors import InvalidInput, NotFound
+from abusedesk.domain.errors import InvalidInput, NotFound, Remedy
 from abusedesk.domain.policy import Action, Clause, Deadline, Policy
 from abusedesk.domain.ports import StoredPolicy, UnitOfWork
 from abusedesk.services.customers_export import ExportedCustomer, write_csv, write_json
@@ -191,7 +191,7 @@ class CustomerService:
         if found is None and ref_or_id.isdigit():
             found = uow.customers.get(int(ref_or_id))
         if found is None:
-            raise NotFound(f"no customer {ref_or_id!r} (`abusedesk customers list` shows them)")
+            raise NotFound(f"no customer {ref_or_id!r}", remedy=Remedy.FIND_CUSTOMER)
         return found
 
     @staticmethod

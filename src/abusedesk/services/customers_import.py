@@ -249,7 +249,8 @@ def _policy_problems(record: CustomerRecord, policy: Policy) -> list[str]:
     unknown = [c for c in record.carriers if c not in known_carriers]
     if record.states("carriers") and unknown:
         problems.append(f"carrier(s) {', '.join(unknown)} are not in policy "
-                        f"{policy.key}:{policy.version} (`abusedesk policy show` lists them)")
+                        f"{policy.key}:{policy.version}, whose carriers are "
+                        f"{', '.join(sorted(known_carriers)) or 'none'}")
     clause_ids = {clause.id for clause in policy.clauses}
     strange = [t.clause_id for t in record.agreement.clauses if t.clause_id not in clause_ids]
     if record.states("agreement") and strange:

@@ -61,7 +61,7 @@ class DashboardFigures:
     time_to_acknowledge: Durations
     time_to_resolve: Durations
     top_reporters: tuple[tuple[str, int], ...]
-    repeat_offenders: tuple[tuple[str, int], ...]  # customer, cases in the window
+    repeat_offenders: tuple[tuple[int, str, int], ...]  # customer id, name, cases in window
     capped: bool
 
 
@@ -94,7 +94,8 @@ class DashboardService:
         overdue = [item for item in open_cases if _overdue_at(item.case, now)]
         breaches = Counter(_breach_day(item.case, now) for item in listings)
         recent = [item for item in listings if item.case.opened_at >= since]
-        repeat = Counter(item.customer_name or str(item.case.customer_id) for item in recent)
+        repeat = Counter((item.case.customer_id, item.customer_name or str(item.case.customer_id))
+                         for item in recent)
         return DashboardFigures(
             since=since, now=now, days=day_list,
             complaints_per_day=tuple(per_day.get(day, 0) for day in day_list),
@@ -106,7 +107,8 @@ class DashboardService:
                 item.case.resolved_at - item.case.opened_at for item in listings
                 if item.case.resolved_at is not None and item.case.resolved_at >= since]),
             top_reporters=tuple(reporters.most_common(TOP)),
-            repeat_offenders=tuple((name, n) for name, n in repeat.most_common(TOP) if n > 1),
+            repeat_offenders=tuple((customer_id, name, n)
+                                   for (customer_id, name), n in repeat.most_common(TOP) if n > 1),
             capped=capped,
         )
 

@@ -3,14 +3,18 @@
 Loads the sample customers (through the customers service), submits the sample complaints
 shipped in ``abusedesk/sample/complaints/`` (through the intake service, each under a stable
 source name so a second ``--demo`` run adds nothing), and makes sure a staff user ``demo``
-exists with a fresh generated password to print. Everything in the samples is fictional:
-documentation address ranges (RFC 5737, RFC 3849) and ``example`` domains.
+exists with a fresh generated password to print. It also prints a new portal access key of
+the sample partner; the key an earlier run made is revoked first (only its hash is stored,
+so it cannot be shown again), which leaves one usable demo key however often it runs.
+Everything in the samples is fictional: documentation address ranges (RFC 5737, RFC 3849)
+and ``example`` domains.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Protocol
@@ -28,6 +32,9 @@ log = logging.getLogger(__name__)
 DEMO_USER = "demo"
 #: The sample partner whose access key the demo prints, to try the customer portal with.
 DEMO_PARTNER_REF = "P-2001"
+#: The name and maker of the demo's portal key: how a rerun finds the old one to revoke.
+DEMO_KEY_NAME = "demo portal key"
+DEMO_KEY_MAKER = "demo"
 SAMPLE_PACKAGE = "abusedesk.sample"
 COMPLAINTS_DIR = "complaints"
 
@@ -115,13 +122,22 @@ class DemoService:
     def _portal_key(self, report: DemoReport) -> None:
         try:
             partner = self._customers.get(DEMO_PARTNER_REF)
-            issued = self._access.create_token("demo portal key", created_by="demo",
+            self._revoke_earlier_keys(partner.id)
+            issued = self._access.create_token(DEMO_KEY_NAME, created_by=DEMO_KEY_MAKER,
                                                customer_id=partner.id)
         except AbuseDeskError as error:
             report.problems.append(f"make a portal key: {error}")
             return
         report.portal_key = issued.secret
         report.portal_customer = f"{partner.name} ({DEMO_PARTNER_REF}, a partner)"
+
+    def _revoke_earlier_keys(self, partner_id: int) -> None:
+        """Revoke the portal keys earlier demo runs made (and the sessions opened with them)."""
+        for token in self._access.tokens():
+            if (token.name == DEMO_KEY_NAME and token.created_by == DEMO_KEY_MAKER
+                    and token.customer_id == partner_id and token.revoked_at is None):
+                with suppress(Conflict):  # revoked meanwhile by someone else: as good
+                    self._access.revoke_token(token.id)
 
     def _load_customers(self, report: DemoReport) -> str:
         try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
 from abusedesk.domain.clock import Clock
-from abusedesk.domain.errors import Conflict, NotFound, PolicyError
+from abusedesk.domain.errors import Conflict, NotFound, PolicyError, Remedy
 from abusedesk.domain.policy import Clause, Policy
 from abusedesk.domain.ports import StoredPolicy, UnitOfWork
 from abusedesk.policies.loader import builtin_policy_text, load_policy_text
@@ -150,8 +150,8 @@ class PolicyService:
         with self._uow() as uow:
             published = uow.policies.published()
         if not published:
-            raise NotFound("no policy is published: run `abusedesk policy load` and "
-                           "`abusedesk policy publish`")
+            raise NotFound("no policy is published yet: load a policy version and publish it",
+                           remedy=Remedy.PUBLISH_POLICY)
         binding = published_at(published, moment).in_force
         if binding:
             return InForce(binding[-1], retroactive=False)

@@ -64,7 +64,14 @@ def test_list_show_and_illegal_transition(cli_env: dict[str, str]) -> None:
     moved = abusedesk("cases", "transition", reference, "resolved", "--reason", "fixed",
                       "--actor", "ann", env=cli_env)
     assert moved.code == 0 and "resolved" in moved.stdout
-    assert abusedesk("cases", "show", "AD-1999-000999", env=cli_env).code == 4
+    unknown = abusedesk("cases", "show", "AD-1999-000999", env=cli_env)
+    assert unknown.code == 4
+    # The service's message names no command; the CLI adds the one that helps.
+    assert "no case 'AD-1999-000999'; `abusedesk cases list` shows the cases" in unknown.stderr
+    suspended = abusedesk("cases", "transition", reference, "suspended", "--reason", "x",
+                          env=cli_env)
+    assert suspended.code == 5
+    assert f"`abusedesk cases enforce {reference} suspend` requests it" in suspended.stderr
 
 
 def test_notify_sends_again_through_the_relay(cli_env: dict[str, str], tmp_path: Path) -> None:

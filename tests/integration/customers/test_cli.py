@@ -89,3 +89,24 @@ def test_export_writes_csv_that_imports_back(env: dict[str, str], tmp_path: Path
     assert out.read_text().startswith("ref,name,kind,parent")
     back = run(env, "customers", "import", str(out))
     assert back.code == 0 and "0 updated" in back.stdout and "0 added, 0 changed" in back.stdout
+
+
+def test_listings_into_a_pipe_keep_each_row_on_one_line(env: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    # Wider than 80 columns: the row must still be one line, for grep, cut and awk.
+    path = tmp_path / "customers.json"
+    path.write_text(sample_text(), encoding="utf-8")
+    assert run(env, "customers", "import", str(path)).code == 0
+    long_name = "Northwind Widgets and Assorted Mechanical Contraptions Holding Ltd"
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        "ref,name,kind,parent,rep_email,asset,from,until\n"
+        f"C-1001,{long_name},customer,,abuse@example.com,192.0.2.0/25,2024-01-01,\n",
+        encoding="utf-8")
+    assert run(env, "customers", "import", "--partial", str(renamed)).code == 0
+    listed = run(env, "customers", "list")
+    assert listed.code == 0, listed.stderr
+    rows = {line.split()[1]: line for line in listed.stdout.splitlines()
+            if len(line.split()) > 1 and line.split()[1].startswith(("C-", "P-"))}
+    assert long_name in rows["C-1001"] and "abuse@example.com" in rows["C-1001"], listed.stdout
+    assert "soc@blue-lantern.example.com" in rows["C-1002"], listed.stdout

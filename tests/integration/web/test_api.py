@@ -68,6 +68,21 @@ def test_errors_are_problem_details(desk: Desk) -> None:
     assert body["type"] == "/api/problems/not-found" and body["status"] == 404
     assert body["title"] == "Not found" and "AD-1999-000001" in body["detail"]
     assert body["instance"] == "/api/v1/cases/AD-1999-000001"
+    # Messages are channel-neutral: no command line advice in an API answer or a web page.
+    assert "abusedesk" not in body["detail"] and "`" not in body["detail"]
+    customer = desk.client.get("/api/v1/customers/C-0000", headers=desk.people["admin"].bearer())
+    assert customer.status_code == 404 and "abusedesk" not in customer.json()["detail"]
+    page = desk.session_client("admin").get("/cases/AD-1999-000001")
+    assert page.status_code == 404 and "AD-1999-000001" in page.text
+    assert "abusedesk cases list" not in page.text
+    submit_and_process(desk, "04-port-scan.json")
+    listed = desk.client.get("/api/v1/cases", headers=desk.people["admin"].bearer()).json()
+    reference = listed[0]["reference"]
+    moved = desk.client.post(f"/api/v1/cases/{reference}/transitions",
+                             headers=desk.people["admin"].bearer(),
+                             json={"to": "suspended", "reason": "test"})
+    assert moved.status_code == 409 and "suspend enforcement action" in moved.json()["detail"]
+    assert "abusedesk" not in moved.json()["detail"]
     described = desk.client.get(body["type"]).json()
     assert described["status"] == 404 and described["type"] == body["type"]
     anonymous = desk.client.get("/api/v1/cases")

@@ -64,6 +64,9 @@ def test_the_demo_is_a_working_desk_at_once(demo: Served) -> None:
     assert "sample customers loaded (7 new" in text
     assert "4 sample complaints submitted (4 new)" in text
     assert "no staff user yet" not in text  # the demo made one
+    # Into a pipe, the long portal key line stays one line, the key whole at its end.
+    key_line = next(line for line in demo.lines if "access key of" in line)
+    assert re.search(r"access key of .+: adk_[\w-]{43}$", key_line), text
     client = httpx.Client(base_url=demo.url, follow_redirects=False)
     page = client.get("/login")
     signed = client.post("/login", data={"username": found.group(1), "password": found.group(2),

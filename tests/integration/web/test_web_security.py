@@ -155,6 +155,30 @@ def test_every_page_carries_strict_headers_and_no_inline_script_or_style(desk: D
         assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", page.text), f"{path}: event handler"
 
 
+def test_an_unknown_page_keeps_the_layout_of_whoever_is_signed_in(desk: Desk) -> None:
+    hostile = "/no-such-page/%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+    page = desk.session_client("analyst").get(hostile)
+    assert page.status_code == 404
+    assert '<nav aria-label="main">' in page.text and "analyst (analyst)" in page.text
+    assert 'action="/logout"' in page.text  # signing out works from here too
+    signed_out = desk.session_client("analyst").post(
+        "/logout", data={"csrf_token": csrf_of(page.text)})
+    assert signed_out.status_code == 303
+    desk.refresh_session("analyst")
+    # Inert: nothing of the path comes back, and the strict headers are all there.
+    assert "<script>alert" not in page.text and "no-such-page" not in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
+    anonymous = desk.session_client_anon().get("/no-such-page")
+    assert anonymous.status_code == 404 and '<nav aria-label="main">' not in anonymous.text
+    customer = desk.session_client("customer").get("/no-such-page")
+    assert customer.status_code == 404 and '<nav aria-label="main">' not in customer.text
+    api = desk.session_client("analyst").get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+
+
 def test_hostile_complaint_content_is_shown_as_text(desk: Desk) -> None:
     complaint_id = submit_and_process(desk, HOSTILE)
     client = desk.session_client("analyst")

@@ -97,5 +97,6 @@ def test_the_figures_count_what_the_lists_hold() -> None:
     assert figures.time_to_resolve.median == timedelta(hours=6)
     assert figures.top_reporters[0] == ("fbl@mailbox.example", 2)  # the duplicate not counted
     assert ("hotline@example.org", 1) in figures.top_reporters
-    assert figures.repeat_offenders == (("Northwind", 2),)
+    northwind = listings[0].case.customer_id
+    assert figures.repeat_offenders == ((northwind, "Northwind", 2),)
     assert not figures.capped

@@ -26,6 +26,7 @@ from abusedesk.interfaces.api import problems
 from abusedesk.interfaces.api.auth import AccessRule
 from abusedesk.interfaces.api.bodies import BodyLimit
 from abusedesk.interfaces.api.headers import SecurityHeaders
+from abusedesk.interfaces.api.openapi import describe_security
 from abusedesk.interfaces.api.wiring import build_services
 
 API_PREFIX = "/api/v1"
@@ -89,6 +90,8 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(SecurityHeaders, hsts=app.state.services.secure_cookies,
                        static_prefix=STATIC_PATH + "/")
     check_access_rules(app)
+    describe_security(app, lambda: [(info.path, info.methods, info.rules)
+                                    for info in route_table(app)])
     return app
 
 

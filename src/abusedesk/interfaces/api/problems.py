@@ -10,7 +10,7 @@ registers itself through ``html_renderer``); nothing about the internals leaks e
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,8 +92,8 @@ HTTP_TITLES = {400: "Bad request", 401: "Authentication required", 403: "Not all
 ALL_TYPES = {kind.slug: kind for _, kind in PROBLEM_TYPES} | {
     VALIDATION.slug: VALIDATION, INTERNAL.slug: INTERNAL}
 
-#: Renders an HTML error page for non-API paths: (request, status, title, detail) -> Response.
-HtmlRenderer = Callable[[Request, int, str, str, BaseException], Response]
+#: Renders an HTML error page for non-API paths: (request, status, title, detail, error).
+HtmlRenderer = Callable[[Request, int, str, str, BaseException], Awaitable[Response]]
 
 
 def problem_for(error: BaseException) -> ProblemType:
@@ -134,10 +134,10 @@ def install(app: FastAPI, html_renderer: HtmlRenderer | None = None, *,
     """Register the exception handlers on ``app`` (``hsts``: it is served over https)."""
     security = security_headers(hsts=hsts)
 
-    def respond(request: Request, error: BaseException, status: int, title: str, detail: str,
-                type_uri: str, **extensions: Any) -> Response:
+    async def respond(request: Request, error: BaseException, status: int, title: str,
+                      detail: str, type_uri: str, **extensions: Any) -> Response:
         if not _is_api(request) and html_renderer is not None:
-            return html_renderer(request, status, title, detail, error)
+            return await html_renderer(request, status, title, detail, error)
         return problem_response(status, title, detail, type_uri=type_uri,
                                 instance=request.url.path,
                                 headers=_headers_for(error, status), **extensions)
@@ -147,21 +147,22 @@ def install(app: FastAPI, html_renderer: HtmlRenderer | None = None, *,
         kind = problem_for(error)
         if kind.status >= 500:
             log.error("request %s %s failed: %s", request.method, request.url.path, error)
-        return respond(request, error, kind.status, kind.title, str(error), kind.uri)
+        return await respond(request, error, kind.status, kind.title, str(error), kind.uri)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
         errors = [{"location": ".".join(str(p) for p in item.get("loc", ())),
                    "message": item.get("msg", "")} for item in error.errors()]
         detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
-        return respond(request, error, VALIDATION.status, VALIDATION.title, detail,
-                       VALIDATION.uri, errors=errors)
+        return await respond(request, error, VALIDATION.status, VALIDATION.title, detail,
+                             VALIDATION.uri, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         title = HTTP_TITLES.get(error.status_code, "Error")
         detail = error.detail if isinstance(error.detail, str) else title
-        response = respond(request, error, error.status_code, title, detail, "about:blank")
+        response = await respond(request, error, error.status_code, title, detail,
+                                 "about:blank")
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
         return response
@@ -169,8 +170,8 @@ def install(app: FastAPI, html_renderer: HtmlRenderer | None = None, *,
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error in %s %s", request.method, request.url.path)
-        response = respond(request, error, INTERNAL.status, INTERNAL.title,
-                           "the server could not complete the request", INTERNAL.uri)
+        response = await respond(request, error, INTERNAL.status, INTERNAL.title,
+                                 "the server could not complete the request", INTERNAL.uri)
         # Starlette sends this answer from outside every middleware, SecurityHeaders too.
         response.raw_headers = with_security_headers(response.raw_headers, security,
                                                      cacheable=False)

@@ -13,14 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from abusedesk.adapters.mail.files import EmlFiles, MaildirSource, MboxSource
 from abusedesk.bootstrap import Container
 from abusedesk.domain.complaints import Channel, MailboxItem, Receipt
 from abusedesk.domain.ports import Mailbox
-from abusedesk.interfaces.cli.context import console, container_for_command
+from abusedesk.interfaces.cli.context import CommandConsole, console, container_for_command
 from abusedesk.interfaces.smtpd.imap import imap_account, poll_imap_once
 from abusedesk.interfaces.workers.runner import build_embedded_worker
 from abusedesk.services.intake import IntakeService
@@ -29,7 +28,7 @@ from abusedesk.services.intake_mailbox import ImportReport, import_mailbox
 #: Show a progress bar from this many messages on.
 PROGRESS_FROM = 10
 #: Progress goes to standard error, so standard output stays a clean summary.
-progress_console = Console(stderr=True)
+progress_console = CommandConsole(stderr=True)
 
 import_app = typer.Typer(help="Import complaints from a Maildir folder or an mbox file.",
                          no_args_is_help=True)

@@ -1,7 +1,8 @@
 """The ``abusedesk`` command: one Typer app, each command group in a module of its own.
 
 Each module listed in ``COMMAND_MODULES`` exposes ``register(app)``; errors of the
-``AbuseDeskError`` tree are turned into messages and exit codes here, in one place.
+``AbuseDeskError`` tree are turned into messages and exit codes here, in one place, where
+the channel-neutral message of an error with a ``Remedy`` gets the command to run added.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import importlib
 import sys
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from abusedesk.domain.errors import (
@@ -23,9 +23,11 @@ from abusedesk.domain.errors import (
     NotFound,
     ParseError,
     PolicyError,
+    Remedy,
     StorageError,
     TooManyAttempts,
 )
+from abusedesk.interfaces.cli.context import CommandConsole
 
 COMMAND_MODULES = (
     "db",
@@ -59,7 +61,17 @@ EXIT_CODES: tuple[tuple[type[AbuseDeskError], int], ...] = (
     (AbuseDeskError, 1),
 )
 
-err_console = Console(stderr=True)
+#: The CLI's words for each remedy, formatted with the error's context.
+REMEDY_HINTS: dict[Remedy, str] = {
+    Remedy.FIND_CASE: "`abusedesk cases list` shows the cases",
+    Remedy.FIND_CUSTOMER: "`abusedesk customers list` shows them",
+    Remedy.PUBLISH_POLICY: "run `abusedesk policy load FILE`, then `abusedesk policy publish "
+                           "VERSION`",
+    Remedy.ENFORCE: "`abusedesk cases enforce {case} {action}` requests it",
+    Remedy.CHOOSE_ZONE: "`abusedesk blocklists zones` lists them; name one with --zone",
+}
+
+err_console = CommandConsole(stderr=True)
 
 
 def build_app() -> typer.Typer:
@@ -83,6 +95,16 @@ def exit_code_for(error: AbuseDeskError) -> int:
     return 1
 
 
+def message_for(error: AbuseDeskError) -> str:
+    """The error's message, with the command that helps when it points to one."""
+    hint = REMEDY_HINTS.get(error.remedy) if error.remedy is not None else None
+    try:
+        hint = hint.format(**error.context) if hint else None
+    except (KeyError, IndexError):  # context missing: the plain message is still right
+        hint = None
+    return f"{error}; {hint}" if hint else str(error)
+
+
 def run(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     app = build_app()
@@ -90,7 +112,8 @@ def run(argv: list[str] | None = None) -> None:
         # Outside standalone mode click returns typer.Exit's code instead of exiting.
         code = app(args=argv, standalone_mode=False)
     except AbuseDeskError as error:
-        err_console.print(Text("error: ", style="bold red") + Text(str(error)), highlight=False)
+        err_console.print(Text("error: ", style="bold red") + Text(message_for(error)),
+                          highlight=False)
         sys.exit(exit_code_for(error))
     except typer.Abort:
         err_console.print("aborted")

@@ -15,6 +15,7 @@ MARGIN_LEFT = 36
 MARGIN_BOTTOM = 28
 BAR_COLOUR = "#1f5fbf"
 ALERT_COLOUR = "#b42318"
+LINK_COLOUR = "#1f5fbf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Bar:
     label: str
     value: float
     title: str
+    href: str | None = None  # a row chart's row links here (a local path)
 
 
 def _nice_max(value: float) -> float:
@@ -71,11 +73,16 @@ def row_chart(rows: Sequence[Bar], *, label: str) -> Markup:
     for index, bar in enumerate(rows):
         y = 4 + index * row_h
         width = (WIDTH - left - 50) * bar.value / top
-        parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" fill="#1d2330">'
+        if bar.href:
+            parts.append(f'<a href="{escape(bar.href)}">')
+        parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" '
+                     f'fill="{LINK_COLOUR if bar.href else "#1d2330"}">'
                      f'{escape(bar.label[:42])}</text>')
         parts.append(f'<rect x="{left}" y="{y + 3}" width="{width:.1f}" height="{row_h - 8}" '
                      f'fill="{BAR_COLOUR}"><title>{escape(bar.title)}</title></rect>')
         parts.append(f'<text x="{left + width + 4:.1f}" y="{y + 14}" fill="#5d6675">'
                      f'{bar.value:g}</text>')
+        if bar.href:
+            parts.append("</a>")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from abusedesk.interfaces.api.audit_labels import audit_label
+
 
 class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
@@ -102,9 +104,11 @@ class ActionOut(BaseModel):
 
 class TimelineEntry(BaseModel):
     at: datetime
-    what: str
+    what: str = Field(description="what happened: for staff the audit log's code "
+                                  "(case.open, notice.sent ...) or a transition")
     actor: str | None
     detail: str | None
+    label: str = Field(default="", description="what happened, in words for people")
 
 
 class CaseDetailOut(CaseOut):
@@ -164,26 +168,33 @@ def timeline(detail: Any, *, staff: bool) -> list[TimelineEntry]:
     """Everything dated about a case, oldest first: the audit trail for staff, and for
     customers the notices, their own answers and the state it is in."""
     entries: list[TimelineEntry] = []
+    audited_notices: set[Any] = set()  # sent notices the audit trail records already
     if staff:
         for entry in detail.history:
             data = entry.data
             what = entry.action
+            reason = entry.reason
             if entry.action == "case.transition":
                 what = f"{data.get('from')} → {data.get('to')}"
+            elif entry.action == "notice.sent":
+                audited_notices.add(data.get("notice_id"))
+                reason = reason or data.get("recipient")
             entries.append(TimelineEntry(at=entry.at, what=what, actor=entry.actor,
-                                         detail=entry.reason))
+                                         detail=reason, label=audit_label(entry.action, data)))
     else:
         case = detail.case
         entries.append(TimelineEntry(at=case.opened_at, what="case opened", actor=None,
-                                     detail=f"{case.clause_id} {case.clause_title}"))
+                                     detail=f"{case.clause_id} {case.clause_title}",
+                                     label="case opened"))
         for response in detail.responses:
-            entries.append(TimelineEntry(at=response.created_at,
-                                         what=f"answer: {response.kind.value}",
-                                         actor=response.author, detail=None))
+            answer = f"answer: {response.kind.value}"
+            entries.append(TimelineEntry(at=response.created_at, what=answer,
+                                         actor=response.author, detail=None, label=answer))
     for notice in detail.notices:
-        if notice.sent_at is not None:
-            entries.append(TimelineEntry(at=notice.sent_at, what=f"{notice.kind.value} sent",
-                                         actor=None, detail=notice.recipient if staff else None))
+        if notice.sent_at is not None and notice.id not in audited_notices:
+            sent = f"{notice.kind.value} sent"
+            entries.append(TimelineEntry(at=notice.sent_at, what=sent, actor=None,
+                                         detail=notice.recipient if staff else None, label=sent))
     entries.sort(key=lambda item: item.at)
     return entries
 

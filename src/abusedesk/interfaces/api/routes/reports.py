@@ -36,6 +36,7 @@ def dashboard(request: Request, days: int = Query(30, ge=7, le=366),
         "time_to_acknowledge": _durations(figures.time_to_acknowledge),
         "time_to_resolve": _durations(figures.time_to_resolve),
         "top_reporters": [{"reporter": r, "count": n} for r, n in figures.top_reporters],
-        "repeat_offenders": [{"customer": c, "cases": n} for c, n in figures.repeat_offenders],
+        "repeat_offenders": [{"customer": c, "customer_id": i, "cases": n}
+                             for i, c, n in figures.repeat_offenders],
         "capped": figures.capped,
     }

@@ -18,9 +18,11 @@ router = APIRouter(include_in_schema=False)
 
 def _page(request: Request, *, secret: str | None = None, done: str = "") -> Response:
     services = services_of(request)
+    customers = services.customers.summaries()
     return render(request, "admin.html", {
         "users": services.access.users(), "tokens": services.access.tokens(),
-        "customers": services.customers.summaries(), "roles": [r.value for r in Role],
+        "customers": customers, "roles": [r.value for r in Role],
+        "by_id": {summary.customer.id: summary.customer for summary in customers},
         "secret": secret, "done": done[:200],
     })
 

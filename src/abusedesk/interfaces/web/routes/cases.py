@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from abusedesk.domain.cases import TRANSITIONS, CaseState
 from abusedesk.domain.cases_ports import CaseOrder
-from abusedesk.domain.errors import InvalidInput
+from abusedesk.domain.errors import InvalidInput, NotFound
 from abusedesk.domain.policy import Action
 from abusedesk.interfaces.api.auth import staff
 from abusedesk.interfaces.api.casework import (
@@ -49,21 +49,34 @@ def queue_page(request: Request, state: Annotated[list[str] | None, Query()] = N
                attention: bool = False, order: str = "", before_id: int | None = None,
                principal: Principal = staff(Permission.CASES_READ)) -> Response:
     services = services_of(request)
-    states = CaseQuery.parse_states([s for s in state or [] if s])
-    chosen_order = CaseQuery.parse_order(order)
-    query = CaseQuery(states=states, clause=clause.strip() or None,
-                      customer=customer.strip() or None, due_before=_moment(due_before),
-                      attention=attention, limit=PAGE_SIZE, before_id=before_id,
-                      order=chosen_order)
-    listings = list_cases(services, principal, query)
+    chosen_states = [s for s in state or [] if s]
+    params: dict[str, Any] = {"state": chosen_states, "clause": clause, "customer": customer,
+                              "due_before": due_before,
+                              "attention": "true" if attention else "", "order": order}
+    listings: list[Any] = []
+    problem = None
+    # A filter that names nothing (a mistyped customer ref, a bad time) is said on the queue
+    # itself, with the filters kept to correct: an error page would lose them, and the
+    # queue's htmx requests would not show it at all.
+    try:
+        states = CaseQuery.parse_states(chosen_states)
+        chosen_order = CaseQuery.parse_order(order)
+        params["order"] = "" if chosen_order is CaseOrder.NEWEST else chosen_order.value
+        query = CaseQuery(states=states, clause=clause.strip() or None,
+                          customer=customer.strip() or None, due_before=_moment(due_before),
+                          attention=attention, limit=PAGE_SIZE, before_id=before_id,
+                          order=chosen_order)
+        params["state"] = [s.value for s in states]
+        listings = list_cases(services, principal, query)
+    except InvalidInput as error:
+        problem = str(error)
+    except NotFound:  # the one record a filter names is the customer
+        problem = f"no customer {customer.strip()!r}; the Customers page lists every reference"
     clauses = services.policies.in_force().stored.policy.clauses
-    params = {"state": [s.value for s in states], "clause": clause, "customer": customer,
-              "due_before": due_before, "attention": "true" if attention else "",
-              "order": "" if chosen_order is CaseOrder.NEWEST else chosen_order.value}
     return render(request, "queue.html", {
         "listings": listings, "params": params, "states": CaseState.choices(),
-        "orders": ORDERS,
-        "chosen_states": [s.value for s in states],
+        "orders": ORDERS, "problem": problem,
+        "chosen_states": params["state"],
         "clauses": [c for c in clauses if c.is_violation],
         "older": listings[-1].case.id if len(listings) == PAGE_SIZE else None,
     })

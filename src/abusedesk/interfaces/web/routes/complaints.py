@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from abusedesk.domain.complaints import Channel, ComplaintStatus, Envelope
 from abusedesk.domain.errors import InputLimitExceeded, InvalidInput
 from abusedesk.interfaces.api.auth import client_address, staff
+from abusedesk.interfaces.api.casework import case_desk
 from abusedesk.interfaces.api.restricted import (
     complaint_restriction,
     readable_raw,
@@ -78,8 +79,12 @@ def complaint_page(request: Request, complaint_id: int,
     if not restricted or principal.sees_restricted():
         copy = records.raw(complaint_id)
         view = raw_view(copy.data, copy.content_type.value)
+    cases = [listing for listing in case_desk(services).queries.for_complaint(complaint_id)
+             if principal.sees_customer(listing.case.customer_id)]
+    customer_ids = {e.customer_id for e in events if e.customer_id is not None}
     return render(request, "complaint.html", {
         "record": record, "events": events, "restricted": restricted, "view": view,
+        "cases": cases, "customer_names": services.customers.names(customer_ids),
     })
 
 
