@@ -2,9 +2,12 @@
 
 Each layout is a mapping table, not code (the IntelMQ way): which column holds the offender,
 the port, the time and the kind. A CSV whose header names none of the layouts is read by
-column aliases (``ip``/``src_ip``/``source_ip``, ``port``/``src_port``, ``timestamp`` ...)
-when it has an address column; its kind then comes from a ``type``/``threat`` column, a
-malware-family column (an infected host), the file name or the subject. Column names lose
+column aliases (``ip``/``src_ip``/``source_ip``, ``port``/``src_port``, ``timestamp``,
+``source time`` ..., and IntelMQ's ``source.ip``/``time.source``) when it has an address
+column; its kind then comes from a ``type``/``threat`` column (an RSIT
+``classification.type`` through ``taxonomy.rsit_pair``), a malware-family column (an infected
+host), the file name or the subject. A row without a URL column may keep its URL in a column
+named after its kind (CERT-EU: type ``phishing``, URL under ``phishing``). Column names lose
 notes in brackets (``dateadded (UTC)``). The delimiter is sniffed (``,``, ``;``, tab, ``|``:
 European senders write ``;``). Times without a zone are UTC except where the layout says
 otherwise (AbuseHUB writes Dutch local time, as its notices state).
@@ -97,10 +100,11 @@ GENERIC = Layout(
         "saddr",
         "address",
         "offender",
+        "source.ip",
     ),
-    port=("port", "src_port", "source_port", "srcport"),
-    url=("url", "uri", "src_url"),
-    host=("hostname", "domain", "fqdn", "host"),
+    port=("port", "src_port", "source_port", "srcport", "source.port"),
+    url=("url", "uri", "src_url", "source.url"),
+    host=("hostname", "domain", "fqdn", "host", "domain_name", "source.fqdn"),
     email=("email", "src_email", "sender"),
     time=(
         "timestamp",
@@ -110,6 +114,11 @@ GENERIC = Layout(
         "event_time",
         "first_seen",
         "firstseen",
+        # when the source saw the event (CERT-EU, IntelMQ), not when it was fetched; after
+        # first_seen, which is no later
+        "source_time",
+        "time_source",
+        "time.source",
         "last_seen",
         "lastseen",
         "seen",
@@ -118,6 +127,7 @@ GENERIC = Layout(
         "utc",
     ),
     kind=(
+        "classification.type",
         "category",
         "classification",
         "type",
@@ -127,7 +137,25 @@ GENERIC = Layout(
         "threat",
         "tag",
     ),
-    infection=("malware", "malware_family", "infection", "botnet", "family"),
+    infection=("malware", "malware_family", "infection", "botnet", "family", "malware.name"),
+)
+#: A list of botnet C&C servers (abuse.ch Feodo Tracker) names them in a destination column
+#: (``DstIP``): the address infected hosts connect to. Only such a list makes that column the
+#: offender; anywhere else the destination is the sinkhole, the sensor or the victim.
+C2_LIST = Layout(
+    "csv",
+    ip=("dstip", "dst_ip", "destination_ip", "dest_ip", "c2_ip", "cnc_ip"),
+    port=("dstport", "dst_port", "destination_port", "dest_port", "c2_port"),
+    url=(),
+    time=GENERIC.time,
+    kind=GENERIC.kind,
+    infection=GENERIC.infection,
+)
+#: Words that say a report lists command-and-control servers.
+C2_WORDS = re.compile(
+    r"(?<![\w-])(?:c2|c&c|cnc|command[- ]?(?:and|&)[- ]?control|botnet[- ]controllers?)"
+    r"(?![\w-])",
+    re.I,
 )
 _DELIMITERS = (",", ";", "\t", "|")
 #: ``# Format: report|ip|asn|…``: a header row may open with a label of its own.
@@ -180,7 +208,8 @@ def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     return [], []
 
 
-def choose_layout(columns: list[str]) -> Layout | None:
+def choose_layout(columns: list[str], *, c2: bool = False) -> Layout | None:
+    """The layout of a header; ``c2`` when the report says it lists C&C servers."""
     names = set(columns)
     if {"src_ip", "event_date", "event_time", "report_type"} <= names:
         return ABUSEHUB
@@ -188,15 +217,23 @@ def choose_layout(columns: list[str]) -> Layout | None:
         return SPAMHAUS_CERT
     if names & set(GENERIC.ip) or names & set(GENERIC.url):
         return GENERIC
+    if c2 and names & set(C2_LIST.ip):
+        return C2_LIST
     return None
 
 
+def names_c2(*texts: str | None) -> bool:
+    """Whether a report's words (subject, file name, comment lines) say it lists C&C servers."""
+    return any(C2_WORDS.search(re.sub(r"[_.]+", " ", text)) for text in texts if text)
+
+
 def read_rows(
-    rows: list[list[str]], ctx: Context, *, what: str, hint: str | None
+    rows: list[list[str]], ctx: Context, *, what: str, hint: str | None, c2: bool = False
 ) -> tuple[str, list[Event]]:
-    """Events of a CSV by its layout; ParseError when no layout fits."""
+    """Events of a CSV by its layout; ParseError when no layout fits. ``c2``: the report
+    says it lists C&C servers, so a destination column alone names them (``C2_LIST``)."""
     columns, data = header_of(rows)
-    layout = choose_layout(columns)
+    layout = choose_layout(columns, c2=c2)
     if layout is None:
         raise ParseError(f"{what}: CSV columns not recognised ({', '.join(columns[:8])})")
     index = {name: i for i, name in reversed(list(enumerate(columns)))}
@@ -228,11 +265,15 @@ def _row_event(
 ) -> Event | None:
     kind = _get(record, layout.kind)
     pair: tuple[str, str] | None
-    if layout is SPAMHAUS_CERT:
+    rsit = None
+    if layout is C2_LIST:
+        pair, rsit = taxonomy.rsit_pair("c2-server"), "c2-server"
+    elif layout is SPAMHAUS_CERT:
         pair = SPAMHAUS_NAMES.get((kind or "").lower(), ("infrastructure", "botnet"))
     else:
         pair = (
-            taxonomy.lookup(*(record.get(k) for k in layout.kind))
+            taxonomy.rsit_pair(record.get("classification.type"))
+            or taxonomy.lookup(*(record.get(k) for k in layout.kind))
             or taxonomy.classify_text(" ".join(filter(None, (record.get(k) for k in layout.kind))))
             or (("infrastructure", "botnet") if _get(record, layout.infection) else None)
             or taxonomy.classify_text(re.sub(r"[-_.]+", " ", hint or ""))
@@ -248,7 +289,7 @@ def _row_event(
     for name in layout.time:
         if time is None and record.get(name):
             time = parse_epoch(record[name]) or parse_iso(record[name], default_zone=zone)
-    url = _get(record, layout.url)
+    url = _get(record, layout.url) or _kind_column_url(record, kind)
     if url and not re.match(r"(?i)^(https?|ftp)://", url):
         url = None
     return ctx.event(
@@ -261,8 +302,16 @@ def _row_event(
         time=time,
         time_field=f"CSV {layout.name} time column" if time else None,
         evidence=evidence,
+        rsit=rsit,
         details={"kind": kind},
     )
+
+
+def _kind_column_url(record: dict[str, str], kind: str | None) -> str | None:
+    """The URL in a column named after the row's kind (CERT-EU: type ``phishing``, the URL
+    in column ``phishing``); None when there is no such column or it holds no URL."""
+    value = record.get(column(kind)) if kind else None
+    return value if value and re.match(r"(?i)^(https?|ftp)://", value) else None
 
 
 def csv_attachments(message: Message, ctx: Context) -> list[tuple[str, bytes]]:
@@ -289,8 +338,9 @@ def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
     names: list[str] = []
     for name, data in attachments:
         rows = decode_csv(data, ctx, name)
+        c2 = names_c2(ctx.subject, name, *_comments(rows))
         try:
-            layout, found = read_rows(rows, ctx, what=name, hint=name)
+            layout, found = read_rows(rows, ctx, what=name, hint=name, c2=c2)
         except ParseError:
             found = shadowserver_mail.try_csv(data, name, ctx) or []
             layout = "shadowserver" if found else ""
@@ -305,11 +355,19 @@ def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
 def parse_document(data: bytes, ctx: Context) -> ParseResult | None:
     """Read a CSV file given on its own; None when its columns fit no layout."""
     rows = decode_csv(data, ctx, ctx.filename or "the CSV file")
+    c2 = names_c2(ctx.filename, *_comments(rows))
     try:
-        layout, events = read_rows(rows, ctx, what=ctx.filename or "CSV", hint=ctx.filename)
+        layout, events = read_rows(
+            rows, ctx, what=ctx.filename or "CSV", hint=ctx.filename, c2=c2
+        )
     except ParseError:
         return None
     return ParseResult(layout, tuple(events), reporter=ctx.reporter)
+
+
+def _comments(rows: list[list[str]]) -> list[str]:
+    """The comment lines (``#``) of a CSV file: feeds describe themselves there."""
+    return [",".join(r) for r in rows[:50] if r and r[0].lstrip().startswith("#")]
 
 
 def text_blocks(lines: list[str]) -> list[tuple[int, int, list[list[str]]]]:
@@ -354,4 +412,5 @@ def _header_cells(line: str) -> tuple[list[str], str] | None:
     if len(cells) < 3 or not all(re.fullmatch(r"[a-z][\w .-]{0,40}", c) for c in cells):
         return None
     names = set(cells)
-    return (cells, delimiter) if names & set(GENERIC.ip) or names & set(GENERIC.url) else None
+    offender = set(GENERIC.ip) | set(GENERIC.url) | set(C2_LIST.ip)
+    return (cells, delimiter) if names & offender else None

@@ -9,8 +9,10 @@ import pytest
 
 from abusedesk.domain.errors import ParseError
 from abusedesk.parsers import indicators, taxonomy
+from abusedesk.parsers.textevents import is_heading
 from abusedesk.parsers.timeparse import header_zone, parse_any, parse_mail_date, parse_syslog
 from abusedesk.parsers.yamlish import parse_flat
+from tests.unit.parsers.helpers import OPTIONS_KEEP_DOC, parse
 
 
 @pytest.mark.parametrize(
@@ -155,3 +157,41 @@ def test_flat_yaml_refuses_tags_and_aliases(value):
 )
 def test_words_that_name_an_infected_host(words: str, pair: tuple[str, str] | None) -> None:
     assert taxonomy.classify_text(words) == pair
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("# Firstseen,DstIP,DstPort,Malware", False),  # column names, not a title
+        ("ip|port|first_seen", False),
+        ("Malware", True),
+        ("Spam, phishing, malware", True),  # prose puts a space after its commas
+        ("Phishing sites:", True),
+    ],
+)
+def test_a_row_of_column_names_is_no_heading(line, heading):
+    assert is_heading(line) is heading
+
+
+def test_column_names_do_not_classify_the_addresses_under_them():
+    text = (
+        "Botnet infections seen by our sensors\n\n"
+        "# first,addr,malware\n"
+        "2024-03-01 10:00:00 198.51.100.7 examplebot\n"
+    )
+    (event,) = parse(text, options=OPTIONS_KEEP_DOC).events
+    assert (event.category, event.type) == ("infrastructure", "botnet")
+
+
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [("109.230.155.061", "109.230.155.61"), ("010.001.002.003", "10.1.2.3"), ("01.02.2024", None)],
+)
+def test_zero_padded_octets_in_a_field(value, address):
+    found = indicators.parse_ip(value)
+    assert (str(found) if found else None) == address
+
+
+def test_zero_padded_addresses_only_opening_a_line_of_free_text():
+    text = "198.051.100.061\t3\nversion 001.002.003.004 released\n2024.03.01.001 build"
+    assert [f.value for f in indicators.find_indicators(text)] == ["198.51.100.61"]
