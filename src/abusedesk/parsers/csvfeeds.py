@@ -1,11 +1,8 @@
-"""CSV reports other than Shadowserver's: AbuseHUB, Spamhaus CERT, and named columns.
+"""CSV reports other than Shadowserver's (AbuseHUB, Spamhaus CERT, named columns) as events.
 
-Each layout is a mapping table, not code (the IntelMQ way): which column holds the offender,
-the port, the time and the kind. A CSV whose header names none of the layouts is read by
-column aliases (``ip``/``src_ip``/``source_ip``, ``port``/``src_port``, ``timestamp``,
-``source time`` ..., and IntelMQ's ``source.ip``/``time.source``) when it has an address
-column; its kind then comes from a ``type``/``threat`` column (an RSIT
-``classification.type`` through ``taxonomy.rsit_pair``), a malware-family column (an infected
+The layouts (``csvlayouts``) say which column holds what; this module reads the rows. A CSV
+whose header fits the generic layout takes its kind from a ``type``/``threat`` column (an RSIT
+``classification.type`` through ``rsit.rsit_pair``), a malware-family column (an infected
 host), the file name or the subject. A row without a URL column may keep its URL in a column
 named after its kind (CERT-EU: type ``phishing``, URL under ``phishing``). Column names lose
 notes in brackets (``dateadded (UTC)``). The delimiter is sniffed (``,``, ``;``, tab, ``|``:
@@ -24,139 +21,26 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from email.message import Message
 from zoneinfo import ZoneInfo
 
 from abusedesk.domain.errors import InputLimitExceeded, ParseError
 from abusedesk.domain.events import Event
-from abusedesk.parsers import indicators, mime, taxonomy
+from abusedesk.parsers import indicators, mime, rsit, taxonomy
+from abusedesk.parsers.csvlayouts import (
+    C2_LIST,
+    OFFENDER_COLUMNS,
+    SPAMHAUS_CERT,
+    SPAMHAUS_NAMES,
+    Layout,
+    choose_layout,
+    column,
+    names_c2,
+)
 from abusedesk.parsers.result import Context, ParseResult
 from abusedesk.parsers.timeparse import parse_epoch, parse_iso
 
-#: Spamhaus CERT ``botname`` values that are not bots, and their kinds.
-SPAMHAUS_NAMES: dict[str, tuple[str, str]] = {
-    "openrelay": ("vulnerability", "open_service"),
-    "proxyget": ("vulnerability", "open_service"),
-    "sshauth": ("connection", "login_attack"),
-    "telnetauth": ("connection", "login_attack"),
-    "smtpauth": ("connection", "login_attack"),
-    "imap": ("connection", "login_attack"),
-    "iotrdp": ("connection", "login_attack"),
-    "w_wplogin": ("connection", "login_attack"),
-    "wpscanner": ("connection", "vulnerability_scan"),
-    "iotscan": ("connection", "port_scan"),
-    "l_spamlink": ("messaging", "spam"),
-    "authspoofbadehlo": ("messaging", "spam"),
-    "extortion": ("messaging", "spam"),
-    "misc": ("reputation", "threat_intelligence"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """Where a CSV dialect keeps each field; ``None`` for absent ones."""
-
-    name: str
-    ip: tuple[str, ...]
-    port: tuple[str, ...] = ()
-    url: tuple[str, ...] = ()
-    host: tuple[str, ...] = ()
-    email: tuple[str, ...] = ()
-    time: tuple[str, ...] = ()
-    date_time: tuple[str, str] | None = None  # separate date and time columns
-    kind: tuple[str, ...] = ()
-    zone: str | None = None  # IANA zone of zone-less times; UTC when None
-    #: Columns naming a malware family: a value there that no vocabulary knows still says
-    #: the host is infected (CERT-Bund ``malware``: ``gozi``).
-    infection: tuple[str, ...] = ()
-
-
-ABUSEHUB = Layout(
-    "abusehub",
-    ip=("src_ip",),
-    port=("src_port",),
-    url=("src_url",),
-    host=("src_hostname",),
-    email=("src_email",),
-    date_time=("event_date", "event_time"),
-    kind=("report_type", "infection_type"),
-    zone="Europe/Amsterdam",
-)
-SPAMHAUS_CERT = Layout(
-    "spamhaus-cert", ip=("ip",), port=("local_port",), time=("lastseen",), kind=("botname",)
-)
-GENERIC = Layout(
-    "csv",
-    ip=(
-        "ip",
-        "src_ip",
-        "source_ip",
-        "ip_address",
-        "ipaddress",
-        "source",
-        "src",
-        "saddr",
-        "address",
-        "offender",
-        "source.ip",
-    ),
-    port=("port", "src_port", "source_port", "srcport", "source.port"),
-    url=("url", "uri", "src_url", "source.url"),
-    host=("hostname", "domain", "fqdn", "host", "domain_name", "source.fqdn"),
-    email=("email", "src_email", "sender"),
-    time=(
-        "timestamp",
-        "time",
-        "date",
-        "datetime",
-        "event_time",
-        "first_seen",
-        "firstseen",
-        # when the source saw the event (CERT-EU, IntelMQ), not when it was fetched; after
-        # first_seen, which is no later
-        "source_time",
-        "time_source",
-        "time.source",
-        "last_seen",
-        "lastseen",
-        "seen",
-        "dateadded",
-        "date_added",
-        "utc",
-    ),
-    kind=(
-        "classification.type",
-        "category",
-        "classification",
-        "type",
-        "report_type",
-        "report",
-        "infection",
-        "threat",
-        "tag",
-    ),
-    infection=("malware", "malware_family", "infection", "botnet", "family", "malware.name"),
-)
-#: A list of botnet C&C servers (abuse.ch Feodo Tracker) names them in a destination column
-#: (``DstIP``): the address infected hosts connect to. Only such a list makes that column the
-#: offender; anywhere else the destination is the sinkhole, the sensor or the victim.
-C2_LIST = Layout(
-    "csv",
-    ip=("dstip", "dst_ip", "destination_ip", "dest_ip", "c2_ip", "cnc_ip"),
-    port=("dstport", "dst_port", "destination_port", "dest_port", "c2_port"),
-    url=(),
-    time=GENERIC.time,
-    kind=GENERIC.kind,
-    infection=GENERIC.infection,
-)
-#: Words that say a report lists command-and-control servers.
-C2_WORDS = re.compile(
-    r"(?<![\w-])(?:c2|c&c|cnc|command[- ]?(?:and|&)[- ]?control|botnet[- ]controllers?)"
-    r"(?![\w-])",
-    re.I,
-)
 _DELIMITERS = (",", ";", "\t", "|")
 #: ``# Format: report|ip|asn|…``: a header row may open with a label of its own.
 _FORMAT_LABEL = re.compile(r"^(?:format|fields|columns)\s*:\s*", re.I)
@@ -184,13 +68,6 @@ def delimiter_of(text: str) -> str:
     return max(_DELIMITERS, key=lambda d: (first.count(d), d == ","))
 
 
-def column(name: str) -> str:
-    """A column name as the layouts spell it: lower case, notes in brackets dropped, ``_``
-    for spaces (``Source Port`` is ``source_port``)."""
-    name = re.sub(r"\s*\([^)]*\)", "", name).strip().strip("#;\"' ").strip().lower()
-    return re.sub(r"\s+", "_", name)
-
-
 def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     """The header (lower-cased column names) and the data rows; Spamhaus-style ``; a, b``."""
     for index, row in enumerate(rows):
@@ -206,25 +83,6 @@ def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
             continue
         return [column(c) for c in row], rows[index + 1 :]
     return [], []
-
-
-def choose_layout(columns: list[str], *, c2: bool = False) -> Layout | None:
-    """The layout of a header; ``c2`` when the report says it lists C&C servers."""
-    names = set(columns)
-    if {"src_ip", "event_date", "event_time", "report_type"} <= names:
-        return ABUSEHUB
-    if {"ip", "lastseen", "botname"} <= names:
-        return SPAMHAUS_CERT
-    if names & set(GENERIC.ip) or names & set(GENERIC.url):
-        return GENERIC
-    if c2 and names & set(C2_LIST.ip):
-        return C2_LIST
-    return None
-
-
-def names_c2(*texts: str | None) -> bool:
-    """Whether a report's words (subject, file name, comment lines) say it lists C&C servers."""
-    return any(C2_WORDS.search(re.sub(r"[_.]+", " ", text)) for text in texts if text)
 
 
 def read_rows(
@@ -265,14 +123,14 @@ def _row_event(
 ) -> Event | None:
     kind = _get(record, layout.kind)
     pair: tuple[str, str] | None
-    rsit = None
+    rsit_name = None
     if layout is C2_LIST:
-        pair, rsit = taxonomy.rsit_pair("c2-server"), "c2-server"
+        pair, rsit_name = rsit.rsit_pair("c2-server"), "c2-server"
     elif layout is SPAMHAUS_CERT:
         pair = SPAMHAUS_NAMES.get((kind or "").lower(), ("infrastructure", "botnet"))
     else:
         pair = (
-            taxonomy.rsit_pair(record.get("classification.type"))
+            rsit.rsit_pair(record.get("classification.type"))
             or taxonomy.lookup(*(record.get(k) for k in layout.kind))
             or taxonomy.classify_text(" ".join(filter(None, (record.get(k) for k in layout.kind))))
             or (("infrastructure", "botnet") if _get(record, layout.infection) else None)
@@ -302,7 +160,7 @@ def _row_event(
         time=time,
         time_field=f"CSV {layout.name} time column" if time else None,
         evidence=evidence,
-        rsit=rsit,
+        rsit=rsit_name,
         details={"kind": kind},
     )
 
@@ -411,6 +269,4 @@ def _header_cells(line: str) -> tuple[list[str], str] | None:
     cells = [column(c) for c in next(csv.reader([text], delimiter=delimiter), [])]
     if len(cells) < 3 or not all(re.fullmatch(r"[a-z][\w .-]{0,40}", c) for c in cells):
         return None
-    names = set(cells)
-    offender = set(GENERIC.ip) | set(GENERIC.url) | set(C2_LIST.ip)
-    return (cells, delimiter) if names & offender else None
+    return (cells, delimiter) if OFFENDER_COLUMNS & set(cells) else None

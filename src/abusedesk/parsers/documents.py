@@ -83,7 +83,7 @@ def _json(raw: bytes, ctx: Context) -> ParseResult:
 def _xml(raw: bytes, ctx: Context) -> ParseResult:
     if dmarc.is_aggregate_xml(raw):
         parse_xml(raw, ctx.limits, "the DMARC report")  # hostile XML still quarantines
-        return dmarc.not_abuse(ctx)
+        return ParseResult.not_abuse_for(dmarc.FORMAT, dmarc.REASON, ctx)
     root = parse_xml(raw, ctx.limits, "the XML document")
     name = local(root.tag)
     if name == "IODEF-Document":

@@ -37,7 +37,7 @@ from email.message import Message
 
 from abusedesk.domain.errors import ParseError
 from abusedesk.domain.events import Event, TimeSource
-from abusedesk.parsers import csvfeeds, indicators, mime, taxonomy, textevents
+from abusedesk.parsers import csvfeeds, csvlayouts, indicators, mime, taxonomy, textevents
 from abusedesk.parsers.received import PastedTrace, first_hop, trace_in_text
 from abusedesk.parsers.result import Context, ParseResult
 from abusedesk.parsers.textrecords import (
@@ -217,7 +217,7 @@ def parse_text(text: str, ctx: Context) -> ParseResult:
     used: set[int] = set()
     unclassified = 0
     csv_layouts = []
-    c2 = csvfeeds.names_c2(ctx.subject, text)
+    c2 = csvlayouts.names_c2(ctx.subject, text)
     for start, end, rows in csvfeeds.text_blocks(lines):
         try:
             layout, found = csvfeeds.read_rows(

@@ -7,7 +7,7 @@ as a mail body, an attachment (gzipped or not) or a file. Field names are dotted
 output, nested (``{"source": {"ip": ...}}``). The offender is ``source.*``; ``destination.*``
 is the sinkhole, the honeypot or the victim and is kept in the details only. The kind of
 abuse is ``classification.type``, an ENISA RSIT type (or a pre-3.0 IntelMQ name), mapped to
-XARF v4 by ``taxonomy.rsit_pair`` and kept as the event's RSIT type so the policy reads it.
+XARF v4 by ``rsit.rsit_pair`` and kept as the event's RSIT type so the policy reads it.
 
 n6 events name the offender in ``address`` (a list of ``{"ip": ...}``), ``fqdn`` and ``url``,
 the kind in ``category`` (``bots``, ``cnc``, ``phish``, ``scanning`` ...), and the time in
@@ -23,7 +23,7 @@ from typing import Any
 
 from abusedesk.domain.errors import ParseError
 from abusedesk.domain.events import Event, EventRole
-from abusedesk.parsers import indicators, mime, taxonomy, xarf_json
+from abusedesk.parsers import indicators, mime, rsit, taxonomy, xarf_json
 from abusedesk.parsers.limits import safe_gunzip
 from abusedesk.parsers.result import Context, ParseResult
 from abusedesk.parsers.timeparse import parse_iso
@@ -125,9 +125,7 @@ def parse(fmt: str, records: list[dict[str, Any]], ctx: Context) -> ParseResult:
 
 def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
     """Events in a mail's JSON attachment (``.json``, JSON Lines, gzipped) or JSON body."""
-    for part in mime.walk(message):
-        if part.is_multipart() or mime.content_type(part).startswith("message/"):
-            continue
+    for part in mime.leaf_parts(message):
         name = (mime.filename(part) or "").lower()
         kind = mime.content_type(part)
         if not (kind in _JSON_TYPES or name.endswith(_JSON_NAMES) or kind == "text/plain"):
@@ -156,9 +154,9 @@ def _text(record: dict[str, Any], *names: str) -> str | None:
 
 def _intelmq_events(record: dict[str, Any], number: int, ctx: Context) -> Iterator[Event]:
     kind = _text(record, "classification.type")
-    rsit = taxonomy.rsit_type(kind)
+    rsit_name = rsit.rsit_type(kind)
     pair = (
-        taxonomy.rsit_pair(kind)
+        rsit.rsit_pair(kind)
         or taxonomy.lookup(kind, _text(record, "classification.identifier"))
         or (("infrastructure", "botnet") if _text(record, "malware.name") else None)
         or taxonomy.classify_text(_text(record, "classification.taxonomy"))
@@ -177,7 +175,7 @@ def _intelmq_events(record: dict[str, Any], number: int, ctx: Context) -> Iterat
         time=time,
         time_field="IntelMQ time.source" if time else None,
         evidence=evidence,
-        rsit=rsit if rsit and taxonomy.rsit_pair(rsit) == pair else None,
+        rsit=rsit_name if rsit_name and rsit.rsit_pair(rsit_name) == pair else None,
         details={
             "kind": kind,
             "feed": _text(record, "feed.name"),
@@ -203,7 +201,7 @@ _N6_VICTIM = frozenset({"dos-victim"})
 
 def _n6_events(record: dict[str, Any], number: int, ctx: Context) -> Iterator[Event]:
     category = _text(record, "category")
-    pair = taxonomy.lookup(category) or taxonomy.rsit_pair(category)
+    pair = taxonomy.lookup(category) or rsit.rsit_pair(category)
     evidence = f"n6 event {number}"
     if pair is None:
         ctx.warnings.append(f"{evidence}: category {category!r} not recognised")

@@ -77,11 +77,35 @@ def test_arf_opt_out_is_bulk_messaging():
     ]
 
 
+def test_arf_keeps_every_original_rcpt_to_for_the_no_send_list():
+    result = parse(
+        arf(
+            "Feedback-Type: abuse\nSource-IP: 10.1.2.3\n"
+            "Original-Rcpt-To: <dana@mailbox.example>\nOriginal-Rcpt-To: lee@mailbox.example"
+        )
+    )
+    (event,) = result.events
+    assert event.details["original_rcpt_to"] == "<dana@mailbox.example>, lee@mailbox.example"
+
+
+def test_arf_without_original_rcpt_to_does_not_take_the_complainant_from_the_mail():
+    """A user's own "report spam" forward: To and From name the complainant, but only the
+    field is kept; nothing is inferred from the mail around the report."""
+    raw = arf("Feedback-Type: abuse\nSource-IP: 10.1.2.3").replace(
+        "From: fbl@receiver.test\nTo: abuse@provider.test",
+        "From: dana@mailbox.example\nTo: dana@mailbox.example",
+    )
+    (event,) = parse(raw).events
+    assert "original_rcpt_to" not in event.details
+
+
 @pytest.mark.parametrize("feedback_type", ["auth-failure", "not-spam"])
 def test_arf_auth_failure_and_not_spam_are_not_abuse(feedback_type):
     result = parse(arf(f"Feedback-Type: {feedback_type}\nSource-IP: 10.1.2.3\nAuth-Failure: dmarc"))
     assert result.not_abuse and result.events == ()
     assert result.not_abuse_reason
+    assert (result.format, result.reporter, result.subject) == ("arf", "fbl@receiver.test",
+                                                                "FBL report")
 
 
 def test_arf_base64_feedback_part_is_decoded():
@@ -495,8 +519,8 @@ def test_intelmq_event_as_one_json_object():
     assert result.format == "intelmq"
     assert (event.ip, event.port) == (ip_address("198.51.100.44"), 50412)
     assert (event.category, event.type, event.rsit_type) == (
-        "connection",
-        "infected_host",
+        "infrastructure",
+        "botnet",
         "infected-system",
     )
     assert event.event_time == datetime(2024, 3, 4, 21, 7, 33, tzinfo=UTC)
@@ -526,7 +550,7 @@ def test_intelmq_hierarchical_output_and_other_classifications():
     assert event.url == "http://files.example.net/invoice.exe"
     # IntelMQ 2 names and the RSIT types a provider acts on through the same table
     for kind, pair in (
-        ("botnet drone", ("connection", "infected_host")),
+        ("botnet drone", ("infrastructure", "botnet")),
         ("c2-server", ("infrastructure", "botnet")),
         ("brute-force", ("connection", "login_attack")),
         ("ddos-amplifier", ("vulnerability", "open_service")),
@@ -632,8 +656,8 @@ def test_csv_with_intelmq_column_names():
     (event,) = parse(table).events
     assert (event.ip, event.port) == (ip_address("198.51.100.31"), 4444)
     assert (event.category, event.type, event.rsit_type) == (
-        "connection",
-        "infected_host",
+        "infrastructure",
+        "botnet",
         "infected-system",
     )
 
