@@ -35,9 +35,7 @@ def undash(text_value: str) -> str:
 def find_xml(message: Message, ctx: Context) -> str | None:
     """The ACNS XML of a mail: an XML attachment first, else inline in a text part."""
     inline = None
-    for part in mime.walk(message):
-        if part.is_multipart() or mime.content_type(part).startswith("message/"):
-            continue
+    for part in mime.leaf_parts(message):
         kind = mime.content_type(part)
         name = (mime.filename(part) or "").lower()
         if not (kind.startswith("text/") or kind.endswith("xml") or name.endswith(".xml")):

@@ -15,6 +15,10 @@ What real feedback loops bend, and how it is read:
 * ``auth-failure`` (RFC 6591, DMARC failure reports) and ``not-spam`` are no complaint:
   they are recognised and routed away as not abuse.
 
+The complainant is kept as the report names it, in ``details``: every ``Original-Rcpt-To``
+(``original_rcpt_to``, comma-separated) and ``Removal-Recipient``. It is never inferred from
+the mail around the report, not even from a user's own "report spam" forward.
+
 The offender is ``Source-IP``; without it, the connecting address in the topmost
 ``Received`` header of the reported message. The time is ``Arrival-Date`` or
 ``Received-Date``; without them, the date of that ``Received`` header; then the mail's Date.
@@ -173,14 +177,7 @@ def parse(message: Message, ctx: Context) -> ParseResult | None:
     if not fields:
         ctx.warnings.append("the feedback part is empty or missing; read as abuse feedback")
     if feedback_type in FEEDBACK_TYPES and FEEDBACK_TYPES[feedback_type] is None:
-        return ParseResult(
-            FORMAT,
-            (),
-            not_abuse=True,
-            not_abuse_reason=NOT_ABUSE_REASONS[feedback_type],
-            reporter=ctx.reporter,
-            subject=ctx.subject,
-        )
+        return ParseResult.not_abuse_for(FORMAT, NOT_ABUSE_REASONS[feedback_type], ctx)
     pair = FEEDBACK_TYPES.get(feedback_type)
     if pair is None:
         ctx.warnings.append(f"unknown Feedback-Type {feedback_type!r}; read as abuse")
@@ -242,6 +239,8 @@ def parse(message: Message, ctx: Context) -> ParseResult | None:
             "incidents": _first(fields, "incidents"),
             "ip_field": ip_field,
             "removal_recipient": _first(fields, "removal-recipient"),
+            # the complainant (RFC 5965: the field may repeat); bulk-mail no-send lists read it
+            "original_rcpt_to": ", ".join(_all(fields, "original-rcpt-to")),
             "reported_message_id": mime.header(reported, "Message-ID")
             if reported is not None
             else None,

@@ -27,10 +27,10 @@ AUTO_REPLY_REASON = "automatic reply (RFC 3834 Auto-Submitted: auto-replied), no
 def parse(message: Message, ctx: Context) -> ParseResult | None:
     """A not-abuse result for a bounce or an automatic reply, else None."""
     if _is_dsn(message):
-        return _not_abuse(DSN_FORMAT, DSN_REASON, ctx)
+        return ParseResult.not_abuse_for(DSN_FORMAT, DSN_REASON, ctx)
     auto = (mime.header(message, "Auto-Submitted") or "").strip().lower()
     if auto.startswith("auto-replied"):
-        return _not_abuse(AUTO_REPLY_FORMAT, AUTO_REPLY_REASON, ctx)
+        return ParseResult.not_abuse_for(AUTO_REPLY_FORMAT, AUTO_REPLY_REASON, ctx)
     return None
 
 
@@ -45,8 +45,3 @@ def _is_dsn(message: Message) -> bool:
         for part in mime.walk(message)
     )
 
-
-def _not_abuse(fmt: str, reason: str, ctx: Context) -> ParseResult:
-    return ParseResult(
-        fmt, (), not_abuse=True, not_abuse_reason=reason, reporter=ctx.reporter, subject=ctx.subject
-    )

@@ -1,10 +1,10 @@
-"""CSV reports other than Shadowserver's: AbuseHUB, Spamhaus CERT, and named columns.
+"""CSV reports other than Shadowserver's (AbuseHUB, Spamhaus CERT, named columns) as events.
 
-Each layout is a mapping table, not code (the IntelMQ way): which column holds the offender,
-the port, the time and the kind. A CSV whose header names none of the layouts is read by
-column aliases (``ip``/``src_ip``/``source_ip``, ``port``/``src_port``, ``timestamp`` ...)
-when it has an address column; its kind then comes from a ``type``/``threat`` column, a
-malware-family column (an infected host), the file name or the subject. Column names lose
+The layouts (``csvlayouts``) say which column holds what; this module reads the rows. A CSV
+whose header fits the generic layout takes its kind from a ``type``/``threat`` column (an RSIT
+``classification.type`` through ``rsit.rsit_pair``), a malware-family column (an infected
+host), the file name or the subject. A row without a URL column may keep its URL in a column
+named after its kind (CERT-EU: type ``phishing``, URL under ``phishing``). Column names lose
 notes in brackets (``dateadded (UTC)``). The delimiter is sniffed (``,``, ``;``, tab, ``|``:
 European senders write ``;``). Times without a zone are UTC except where the layout says
 otherwise (AbuseHUB writes Dutch local time, as its notices state).
@@ -21,114 +21,26 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from email.message import Message
 from zoneinfo import ZoneInfo
 
 from abusedesk.domain.errors import InputLimitExceeded, ParseError
 from abusedesk.domain.events import Event
-from abusedesk.parsers import indicators, mime, taxonomy
+from abusedesk.parsers import indicators, mime, rsit, taxonomy
+from abusedesk.parsers.csvlayouts import (
+    C2_LIST,
+    OFFENDER_COLUMNS,
+    SPAMHAUS_CERT,
+    SPAMHAUS_NAMES,
+    Layout,
+    choose_layout,
+    column,
+    names_c2,
+)
 from abusedesk.parsers.result import Context, ParseResult
 from abusedesk.parsers.timeparse import parse_epoch, parse_iso
 
-#: Spamhaus CERT ``botname`` values that are not bots, and their kinds.
-SPAMHAUS_NAMES: dict[str, tuple[str, str]] = {
-    "openrelay": ("vulnerability", "open_service"),
-    "proxyget": ("vulnerability", "open_service"),
-    "sshauth": ("connection", "login_attack"),
-    "telnetauth": ("connection", "login_attack"),
-    "smtpauth": ("connection", "login_attack"),
-    "imap": ("connection", "login_attack"),
-    "iotrdp": ("connection", "login_attack"),
-    "w_wplogin": ("connection", "login_attack"),
-    "wpscanner": ("connection", "vulnerability_scan"),
-    "iotscan": ("connection", "port_scan"),
-    "l_spamlink": ("messaging", "spam"),
-    "authspoofbadehlo": ("messaging", "spam"),
-    "extortion": ("messaging", "spam"),
-    "misc": ("reputation", "threat_intelligence"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """Where a CSV dialect keeps each field; ``None`` for absent ones."""
-
-    name: str
-    ip: tuple[str, ...]
-    port: tuple[str, ...] = ()
-    url: tuple[str, ...] = ()
-    host: tuple[str, ...] = ()
-    email: tuple[str, ...] = ()
-    time: tuple[str, ...] = ()
-    date_time: tuple[str, str] | None = None  # separate date and time columns
-    kind: tuple[str, ...] = ()
-    zone: str | None = None  # IANA zone of zone-less times; UTC when None
-    #: Columns naming a malware family: a value there that no vocabulary knows still says
-    #: the host is infected (CERT-Bund ``malware``: ``gozi``).
-    infection: tuple[str, ...] = ()
-
-
-ABUSEHUB = Layout(
-    "abusehub",
-    ip=("src_ip",),
-    port=("src_port",),
-    url=("src_url",),
-    host=("src_hostname",),
-    email=("src_email",),
-    date_time=("event_date", "event_time"),
-    kind=("report_type", "infection_type"),
-    zone="Europe/Amsterdam",
-)
-SPAMHAUS_CERT = Layout(
-    "spamhaus-cert", ip=("ip",), port=("local_port",), time=("lastseen",), kind=("botname",)
-)
-GENERIC = Layout(
-    "csv",
-    ip=(
-        "ip",
-        "src_ip",
-        "source_ip",
-        "ip_address",
-        "ipaddress",
-        "source",
-        "src",
-        "saddr",
-        "address",
-        "offender",
-    ),
-    port=("port", "src_port", "source_port", "srcport"),
-    url=("url", "uri", "src_url"),
-    host=("hostname", "domain", "fqdn", "host"),
-    email=("email", "src_email", "sender"),
-    time=(
-        "timestamp",
-        "time",
-        "date",
-        "datetime",
-        "event_time",
-        "first_seen",
-        "firstseen",
-        "last_seen",
-        "lastseen",
-        "seen",
-        "dateadded",
-        "date_added",
-        "utc",
-    ),
-    kind=(
-        "category",
-        "classification",
-        "type",
-        "report_type",
-        "report",
-        "infection",
-        "threat",
-        "tag",
-    ),
-    infection=("malware", "malware_family", "infection", "botnet", "family"),
-)
 _DELIMITERS = (",", ";", "\t", "|")
 #: ``# Format: report|ip|asn|…``: a header row may open with a label of its own.
 _FORMAT_LABEL = re.compile(r"^(?:format|fields|columns)\s*:\s*", re.I)
@@ -156,13 +68,6 @@ def delimiter_of(text: str) -> str:
     return max(_DELIMITERS, key=lambda d: (first.count(d), d == ","))
 
 
-def column(name: str) -> str:
-    """A column name as the layouts spell it: lower case, notes in brackets dropped, ``_``
-    for spaces (``Source Port`` is ``source_port``)."""
-    name = re.sub(r"\s*\([^)]*\)", "", name).strip().strip("#;\"' ").strip().lower()
-    return re.sub(r"\s+", "_", name)
-
-
 def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     """The header (lower-cased column names) and the data rows; Spamhaus-style ``; a, b``."""
     for index, row in enumerate(rows):
@@ -180,23 +85,13 @@ def header_of(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     return [], []
 
 
-def choose_layout(columns: list[str]) -> Layout | None:
-    names = set(columns)
-    if {"src_ip", "event_date", "event_time", "report_type"} <= names:
-        return ABUSEHUB
-    if {"ip", "lastseen", "botname"} <= names:
-        return SPAMHAUS_CERT
-    if names & set(GENERIC.ip) or names & set(GENERIC.url):
-        return GENERIC
-    return None
-
-
 def read_rows(
-    rows: list[list[str]], ctx: Context, *, what: str, hint: str | None
+    rows: list[list[str]], ctx: Context, *, what: str, hint: str | None, c2: bool = False
 ) -> tuple[str, list[Event]]:
-    """Events of a CSV by its layout; ParseError when no layout fits."""
+    """Events of a CSV by its layout; ParseError when no layout fits. ``c2``: the report
+    says it lists C&C servers, so a destination column alone names them (``C2_LIST``)."""
     columns, data = header_of(rows)
-    layout = choose_layout(columns)
+    layout = choose_layout(columns, c2=c2)
     if layout is None:
         raise ParseError(f"{what}: CSV columns not recognised ({', '.join(columns[:8])})")
     index = {name: i for i, name in reversed(list(enumerate(columns)))}
@@ -228,11 +123,15 @@ def _row_event(
 ) -> Event | None:
     kind = _get(record, layout.kind)
     pair: tuple[str, str] | None
-    if layout is SPAMHAUS_CERT:
+    rsit_name = None
+    if layout is C2_LIST:
+        pair, rsit_name = rsit.rsit_pair("c2-server"), "c2-server"
+    elif layout is SPAMHAUS_CERT:
         pair = SPAMHAUS_NAMES.get((kind or "").lower(), ("infrastructure", "botnet"))
     else:
         pair = (
-            taxonomy.lookup(*(record.get(k) for k in layout.kind))
+            rsit.rsit_pair(record.get("classification.type"))
+            or taxonomy.lookup(*(record.get(k) for k in layout.kind))
             or taxonomy.classify_text(" ".join(filter(None, (record.get(k) for k in layout.kind))))
             or (("infrastructure", "botnet") if _get(record, layout.infection) else None)
             or taxonomy.classify_text(re.sub(r"[-_.]+", " ", hint or ""))
@@ -248,7 +147,7 @@ def _row_event(
     for name in layout.time:
         if time is None and record.get(name):
             time = parse_epoch(record[name]) or parse_iso(record[name], default_zone=zone)
-    url = _get(record, layout.url)
+    url = _get(record, layout.url) or _kind_column_url(record, kind)
     if url and not re.match(r"(?i)^(https?|ftp)://", url):
         url = None
     return ctx.event(
@@ -261,8 +160,16 @@ def _row_event(
         time=time,
         time_field=f"CSV {layout.name} time column" if time else None,
         evidence=evidence,
+        rsit=rsit_name,
         details={"kind": kind},
     )
+
+
+def _kind_column_url(record: dict[str, str], kind: str | None) -> str | None:
+    """The URL in a column named after the row's kind (CERT-EU: type ``phishing``, the URL
+    in column ``phishing``); None when there is no such column or it holds no URL."""
+    value = record.get(column(kind)) if kind else None
+    return value if value and re.match(r"(?i)^(https?|ftp)://", value) else None
 
 
 def csv_attachments(message: Message, ctx: Context) -> list[tuple[str, bytes]]:
@@ -289,8 +196,9 @@ def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
     names: list[str] = []
     for name, data in attachments:
         rows = decode_csv(data, ctx, name)
+        c2 = names_c2(ctx.subject, name, *_comments(rows))
         try:
-            layout, found = read_rows(rows, ctx, what=name, hint=name)
+            layout, found = read_rows(rows, ctx, what=name, hint=name, c2=c2)
         except ParseError:
             found = shadowserver_mail.try_csv(data, name, ctx) or []
             layout = "shadowserver" if found else ""
@@ -305,11 +213,19 @@ def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
 def parse_document(data: bytes, ctx: Context) -> ParseResult | None:
     """Read a CSV file given on its own; None when its columns fit no layout."""
     rows = decode_csv(data, ctx, ctx.filename or "the CSV file")
+    c2 = names_c2(ctx.filename, *_comments(rows))
     try:
-        layout, events = read_rows(rows, ctx, what=ctx.filename or "CSV", hint=ctx.filename)
+        layout, events = read_rows(
+            rows, ctx, what=ctx.filename or "CSV", hint=ctx.filename, c2=c2
+        )
     except ParseError:
         return None
     return ParseResult(layout, tuple(events), reporter=ctx.reporter)
+
+
+def _comments(rows: list[list[str]]) -> list[str]:
+    """The comment lines (``#``) of a CSV file: feeds describe themselves there."""
+    return [",".join(r) for r in rows[:50] if r and r[0].lstrip().startswith("#")]
 
 
 def text_blocks(lines: list[str]) -> list[tuple[int, int, list[list[str]]]]:
@@ -353,5 +269,4 @@ def _header_cells(line: str) -> tuple[list[str], str] | None:
     cells = [column(c) for c in next(csv.reader([text], delimiter=delimiter), [])]
     if len(cells) < 3 or not all(re.fullmatch(r"[a-z][\w .-]{0,40}", c) for c in cells):
         return None
-    names = set(cells)
-    return (cells, delimiter) if names & set(GENERIC.ip) or names & set(GENERIC.url) else None
+    return (cells, delimiter) if OFFENDER_COLUMNS & set(cells) else None

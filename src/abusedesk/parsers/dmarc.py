@@ -47,10 +47,8 @@ def _attachment_xml(part: Message, ctx: Context) -> bytes | None:
 def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
     """A not-abuse result for a DMARC aggregate report mail, else None."""
     subject_says = bool(_SUBJECT.search(ctx.subject or ""))
-    for part in mime.walk(message):
-        if part.is_multipart() or mime.content_type(part).startswith(
-            ("text/plain", "text/html", "message/")
-        ):
+    for part in mime.leaf_parts(message):
+        if mime.content_type(part).startswith(("text/plain", "text/html")):
             continue
         name = (mime.filename(part) or "").lower()
         kind = mime.content_type(part)
@@ -63,16 +61,6 @@ def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
             continue
         xml = _attachment_xml(part, ctx)
         if xml is not None and is_aggregate_xml(xml):
-            return not_abuse(ctx)
+            return ParseResult.not_abuse_for(FORMAT, REASON, ctx)
     return None
 
-
-def not_abuse(ctx: Context) -> ParseResult:
-    return ParseResult(
-        FORMAT,
-        (),
-        not_abuse=True,
-        not_abuse_reason=REASON,
-        reporter=ctx.reporter,
-        subject=ctx.subject,
-    )

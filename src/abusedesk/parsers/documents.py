@@ -1,7 +1,8 @@
 """Complaints that are not mail: a JSON, XML, CSV or archive file, recognised by its bytes.
 
 Such documents reach abusedesk through the API, the CLI and feeds. JSON is XARF (any
-version), a Microsoft CTIP feed or an Amazon SES notification (bare or in its SNS envelope);
+version), a Microsoft CTIP feed, an Amazon SES notification (bare or in its SNS envelope), or
+IntelMQ / n6 events (one object, an array or JSON Lines);
 XML is IODEF, ACNS, a DMARC aggregate report or a Safe Browsing notification; CSV is a
 Shadowserver report (handed to the Shadowserver parser), a Spamhaus CERT feed or named
 columns; a YAML text opening with ``---`` is an X-ARF report saved from its mail; zip and
@@ -19,6 +20,7 @@ from abusedesk.parsers import (
     csvfeeds,
     ctip,
     dmarc,
+    intelmq,
     iodef,
     safebrowsing,
     ses,
@@ -63,12 +65,15 @@ def _archive(raw: bytes, ctx: Context) -> ParseResult:
 
 
 def _json(raw: bytes, ctx: Context) -> ParseResult:
-    data = xarf_json.load_json(raw, ctx, "the JSON document")
+    data = intelmq.load(raw, ctx, "the JSON document")
     if ctip.is_ctip(data):
         return ctip.parse(data, ctx)
     notification = ses.unwrap(data, ctx)
     if notification is not None:
         return ses.parse(notification, ctx)
+    events = intelmq.records_of(data)
+    if events is not None:
+        return intelmq.parse(*events, ctx)
     result = xarf_json.parse_document(raw, ctx)
     if result is None:
         raise ParseError("JSON document is neither XARF nor a known feed")
@@ -78,7 +83,7 @@ def _json(raw: bytes, ctx: Context) -> ParseResult:
 def _xml(raw: bytes, ctx: Context) -> ParseResult:
     if dmarc.is_aggregate_xml(raw):
         parse_xml(raw, ctx.limits, "the DMARC report")  # hostile XML still quarantines
-        return dmarc.not_abuse(ctx)
+        return ParseResult.not_abuse_for(dmarc.FORMAT, dmarc.REASON, ctx)
     root = parse_xml(raw, ctx.limits, "the XML document")
     name = local(root.tag)
     if name == "IODEF-Document":

@@ -8,20 +8,23 @@ searched for:
 2. a pasted header block (``Received:`` lines): the hand-over hop is the spam's source;
 3. tables (``|ip |domain |url |``) whose header names the columns: one event per row;
 4. labelled records (``IP: …`` / ``URL: …`` / ``Time: …`` lines grouped by blank lines),
-   each of the kind its own ``Issue:``/``Category:`` line names, else the complaint's;
+   each of the kind its own ``Issue:``/``Category:`` line names, else the complaint's; one
+   without a time of its own is dated by the earliest row of a table right under it;
 5. the remaining IP addresses and URLs (``textevents.loose_events``), each with the kind of
    abuse named on its line, by the nearest heading above it or by the whole complaint, and
    the first time written on its line or the lines under it.
 
-Lines read by one step are not read again by a later one. Defanged URLs (``hxxp``, ``[.]``,
-`` [dot] ``) are refanged first. Never offenders here: the reporter's and the recipient's
-own domains, reference sites (standards bodies, registries, anti-abuse organisations), whois
-output, networks and ranges, victims (``textevents``), and, unless the options say otherwise,
-documentation addresses. URLs count as offenders only for kinds of abuse that live at a URL
-(phishing, malware, fraud, copyright, compromised sites); for spam or attacks the offender is
-the address. Repeated mentions of one offender are folded (``textevents.fold``). A complaint
-whose words name no kind of abuse is quarantined; so is one whose words are only inside an
-Outlook TNEF attachment (``winmail.dat``), which is not read.
+Lines read by one step are not read again by a later one. A copyright complaint about an
+address that names a peer-to-peer protocol (BitTorrent, eDonkey) is ``copyright/p2p``.
+Defanged URLs (``hxxp``, ``[.]``, `` [dot] ``) are refanged first. Never offenders here: the
+reporter's and the recipient's own domains, reference sites (standards bodies, registries,
+anti-abuse organisations), whois output, networks and ranges, victims (``textevents``), and,
+unless the options say otherwise, documentation addresses. URLs count as offenders only for
+kinds of abuse that live at a URL (phishing, malware, fraud, copyright, compromised sites);
+for spam or attacks the offender is the address. Repeated mentions of one offender are
+folded (``textevents.fold``). A complaint whose words name no kind of abuse is quarantined;
+so is one whose words are only inside an Outlook TNEF attachment (``winmail.dat``), which is
+not read.
 """
 
 from __future__ import annotations
@@ -33,11 +36,16 @@ from dataclasses import replace
 from email.message import Message
 
 from abusedesk.domain.errors import ParseError
-from abusedesk.domain.events import Event
-from abusedesk.parsers import csvfeeds, indicators, mime, taxonomy, textevents
+from abusedesk.domain.events import Event, TimeSource
+from abusedesk.parsers import csvfeeds, csvlayouts, indicators, mime, taxonomy, textevents
 from abusedesk.parsers.received import PastedTrace, first_hop, trace_in_text
 from abusedesk.parsers.result import Context, ParseResult
-from abusedesk.parsers.textrecords import labelled, stated_times, tables
+from abusedesk.parsers.textrecords import (
+    earliest_in_table_under,
+    labelled,
+    stated_times,
+    tables,
+)
 
 FORMAT = "free-text"
 FORMATS = frozenset({FORMAT, "phishing"})
@@ -209,10 +217,11 @@ def parse_text(text: str, ctx: Context) -> ParseResult:
     used: set[int] = set()
     unclassified = 0
     csv_layouts = []
+    c2 = csvlayouts.names_c2(ctx.subject, text)
     for start, end, rows in csvfeeds.text_blocks(lines):
         try:
             layout, found = csvfeeds.read_rows(
-                rows, ctx, what=f"CSV at text line {start + 1}", hint=None
+                rows, ctx, what=f"CSV at text line {start + 1}", hint=None, c2=c2
             )
         except ParseError:
             continue
@@ -235,6 +244,15 @@ def parse_text(text: str, ctx: Context) -> ParseResult:
             own_kind or doc_pair or taxonomy.classify_text(" ".join(record.values.values()))
         )
         found_event = textevents.record_event(record, pair, ctx, own)
+        if isinstance(found_event, Event) and found_event.time_source is not TimeSource.REPORT:
+            first = earliest_in_table_under(lines, max(record.lines), used)
+            if first is not None:
+                found_event = replace(
+                    found_event,
+                    event_time=first,
+                    time_source=TimeSource.REPORT,
+                    time_field="earliest time in the table under the record",
+                )
         if isinstance(found_event, Event):
             events.append(found_event)
             if own_kind is not None and found_event.ip is not None:
@@ -250,10 +268,23 @@ def parse_text(text: str, ctx: Context) -> ParseResult:
             unclassified += 1
     if not events and unclassified:
         raise ParseError("indicators found, but no kind of abuse is named; classify by hand")
-    events = textevents.fold(events, stated_times(lines))
+    events = _peer_to_peer(textevents.fold(events, stated_times(lines)), text)
     return ParseResult(
         _format(events, csv_layouts), tuple(events), reporter=ctx.reporter, subject=ctx.subject
     )
+
+
+def _peer_to_peer(events: list[Event], text: str) -> list[Event]:
+    """Copyright events about an address (no URL) are peer-to-peer sharing when the complaint
+    names a P2P protocol (``Protocol: BitTorrent``): XARF v4 has ``copyright/p2p`` for them."""
+    if not any(e.xarf_pair == "copyright/copyright" and not e.url for e in events):
+        return events
+    if taxonomy.refine_copyright(("copyright", "copyright"), text) != ("copyright", "p2p"):
+        return events
+    return [
+        replace(e, type="p2p") if e.xarf_pair == "copyright/copyright" and not e.url else e
+        for e in events
+    ]
 
 
 def _format(events: list[Event], csv_layouts: list[str]) -> str:

@@ -78,6 +78,24 @@ _REFANG = (
 )
 
 
+#: A dotted quad with zero-padded octets (``109.230.155.061``), as DShield lists addresses.
+_PADDED_QUAD = re.compile(r"(?=[\d.]*(?<![\d])0\d)\d{1,3}(?:\.\d{1,3}){3}")
+#: In free text only the fully padded form (every octet three digits) opening a line, as in
+#: a list of addresses: version numbers and dates are written otherwise.
+_LISTED_PADDED = re.compile(r"^(\s*)(\d{3}\.\d{3}\.\d{3}\.\d{3})(?=[\s,;|]|$)")
+
+
+def unpad(quad: str) -> str:
+    """``109.230.155.061`` -> ``109.230.155.61``; the text unchanged when an octet is > 255."""
+    octets = [int(part) for part in quad.split(".")]
+    return ".".join(map(str, octets)) if all(o <= 255 for o in octets) else quad
+
+
+def unpad_listed(line: str) -> str:
+    """A line opening with a fully zero-padded address, with that address unpadded."""
+    return _LISTED_PADDED.sub(lambda m: m.group(1) + unpad(m.group(2)), line, count=1)
+
+
 def refang(text: str) -> str:
     """Undo the usual defanging of URLs, host names and addresses."""
     for pattern, replacement in _REFANG:
@@ -94,6 +112,8 @@ def parse_ip(value: object) -> IPAddress | None:
         text = text[5:]
     if text.count(":") == 1 and "." in text:  # "1.2.3.4:8080"
         text = text.split(":", 1)[0]
+    if _PADDED_QUAD.fullmatch(text):
+        text = unpad(text)
     try:
         return ip_address(text)
     except ValueError:
@@ -272,6 +292,7 @@ def find_indicators(text: str) -> Iterator[Found]:
             )
             else raw_line
         )
+        line = unpad_listed(line)
         spans: list[tuple[int, int]] = []
         for match in URL_RE.finditer(line):
             spans.append(match.span())

@@ -52,9 +52,7 @@ def is_iodef(data: bytes | str) -> bool:
 
 def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
     """Read an IODEF document attached to (or inline in) a mail."""
-    for part in mime.walk(message):
-        if part.is_multipart() or mime.content_type(part).startswith("message/"):
-            continue
+    for part in mime.leaf_parts(message):
         kind = mime.content_type(part)
         name = (mime.filename(part) or "").lower()
         if kind.endswith("xml") or name.endswith(".xml") or kind == "text/plain":

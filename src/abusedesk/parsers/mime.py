@@ -114,6 +114,14 @@ def walk(message: Message) -> Iterator[Message]:
             stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
 
 
+
+def leaf_parts(message: Message) -> Iterator[Message]:
+    """The parts of ``message`` (as ``walk`` finds them) that hold content of their own: no
+    ``multipart/*`` container and no attached ``message/*`` (another mail, read elsewhere)."""
+    for part in walk(message):
+        if not part.is_multipart() and not content_type(part).startswith("message/"):
+            yield part
+
 def _decode_words(value: str) -> str:
     try:
         pieces = email.header.decode_header(value)

@@ -6,8 +6,9 @@ followed by the address it resolved the site to (``<url> is 1.2.3.4; <date>``); 
 spam after ``Offending message:`` (older) or ``[ Offending message ]`` (current) is evidence,
 not offenders. Spamhaus (``…@spamhaus.org``) sends listing notices naming an SBL/XBL/DBL
 record and the listed addresses (a ``/32`` is one host); they are blocklist events, dated by
-the time written next to the address (``Listed: …``). The AUP lets the provider rely on both
-as evidence.
+the time written next to the address (``Listed: …``); a notice that lists only a network
+range (``10.0.0.0/24``) is quarantined with a reason saying so, for a person to assign. The
+AUP lets the provider rely on both as evidence.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from abusedesk.domain.errors import ParseError
 from abusedesk.domain.events import Event
 from abusedesk.parsers import indicators, mime, taxonomy
 from abusedesk.parsers.result import Context, ParseResult
@@ -28,6 +30,9 @@ _SPAMVERTISED = re.compile(r"^\s*Spamvertised web site:\s*(\S+)", re.M | re.I)
 _RESOLVED = re.compile(r"^\s*(\S+)\s+is\s+([0-9A-Fa-f:.]+)\s*;\s*(.+?)\s*$", re.M)
 _OFFENDING = re.compile(r"^\s*(?:\[\s*Offending message\s*\]|Offending message:)", re.M | re.I)
 _LISTING = re.compile(r"\b((?:SBL|XBL|DBL|CSS)\d+)\b")
+_NETWORK = re.compile(
+    r"(?<![\w.:/])((?:\d{1,3}\.){3}\d{1,3}/\d{1,2}|[0-9a-f:]*:[0-9a-f:]+/\d{1,3})(?![\w/])", re.I
+)
 
 
 def _body(message: Message, ctx: Context) -> str:
@@ -133,10 +138,25 @@ def _spamhaus(message: Message, ctx: Context) -> ParseResult | None:
                 evidence="Spamhaus notice",
             )
         )
+    kept = fold([e for e in events if e is not None], [])
+    if not kept:
+        _no_address(text, listing.group(1) if listing else None)
     return ParseResult(
         "spamhaus",
-        tuple(fold([e for e in events if e is not None], [])),
+        tuple(kept),
         reporter=ctx.reporter,
         report_id=listing.group(1) if listing else None,
         subject=ctx.subject,
     )
+
+
+def _no_address(text: str, listing: str | None) -> None:
+    """Quarantine a notice that lists only network ranges, saying so: an event is one address
+    (resolution finds the customer of an address at a time), and a range may span customers."""
+    networks = list(dict.fromkeys(m.group(1) for m in _NETWORK.finditer(text)))
+    if networks:
+        raise ParseError(
+            f"the Spamhaus notice{' ' + listing if listing else ''} lists the network range "
+            f"{', '.join(networks[:3])}, not an address; abusedesk resolves single addresses, "
+            "so assign the listing to the customer(s) of that range by hand"
+        )

@@ -9,18 +9,19 @@ Detection order for mail (docs/formats.md explains each step):
 4. Microsoft JMRP complaints (not ARF)
 5. Amazon SES notifications mailed by SNS (complaints; bounces routed away)
 6. XARF JSON attached to a mail
-7. X-ARF 0.1/0.2 (YAML ``report.txt``) and X-ARF-like YAML reports
-8. ACNS copyright notices (XML attachment, or inline in a PGP clear-signed body)
-9. IODEF documents attached
-10. Shadowserver reports (zipped or plain CSV attachment)
-11. other CSV reports (AbuseHUB, Spamhaus CERT)
-12. SpamCop and Spamhaus notices
-13. fail2ban reports
-14. Google Safe Browsing notifications
-15. forwarded reports, unwrapped and tried again from step 1
-16. free text with indicator extraction (phishing notices and the rest)
+7. IntelMQ and n6 JSON events (attached, gzipped, or as the body)
+8. X-ARF 0.1/0.2 (YAML ``report.txt``) and X-ARF-like YAML reports
+9. ACNS copyright notices (XML attachment, or inline in a PGP clear-signed body)
+10. IODEF documents attached
+11. Shadowserver reports (zipped or plain CSV attachment)
+12. other CSV reports (AbuseHUB, Spamhaus CERT)
+13. SpamCop and Spamhaus notices
+14. fail2ban reports
+15. Google Safe Browsing notifications
+16. forwarded reports, unwrapped and tried again from step 1
+17. free text with indicator extraction (phishing notices and the rest)
 
-Each step sees the parts of the mail itself; an attached message is entered only by step 15.
+Each step sees the parts of the mail itself; an attached message is entered only by step 16.
 
 Documents that are not mail (a JSON, XML, CSV or zip file given on the command line or
 posted to the API) are recognised by their first bytes and read by the same format modules.
@@ -46,6 +47,7 @@ from abusedesk.parsers import (
     fail2ban,
     forwarded,
     freetext,
+    intelmq,
     iodef,
     jmrp,
     mime,
@@ -71,6 +73,7 @@ MAIL_PARSERS: tuple[tuple[str, MailParser], ...] = (
     ("jmrp", jmrp.parse),
     ("amazon-ses", ses.parse_mail),
     ("xarf-json", xarf_json.parse_mail),
+    ("intelmq", intelmq.parse_mail),
     ("x-arf", xarf_mail.parse),
     ("acns", acns.parse_mail),
     ("iodef", iodef.parse_mail),

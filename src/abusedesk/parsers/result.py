@@ -51,6 +51,19 @@ class ParseResult:
     subject: str | None = None
     warnings: tuple[str, ...] = ()
 
+    @classmethod
+    def not_abuse_for(cls, fmt: str, reason: str, ctx: Context) -> ParseResult:
+        """The result for mail in format ``fmt`` that is no complaint, ``reason`` saying why:
+        no events, the reporter and subject of the complaint around it."""
+        return cls(
+            fmt,
+            (),
+            not_abuse=True,
+            not_abuse_reason=reason,
+            reporter=ctx.reporter,
+            subject=ctx.subject,
+        )
+
 
 @dataclass(slots=True)
 class Context:

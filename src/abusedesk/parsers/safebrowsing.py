@@ -25,9 +25,7 @@ _BLOCK = re.compile(r"<notification_message\b.*?</notification_message\s*>", re.
 
 def parse_mail(message: Message, ctx: Context) -> ParseResult | None:
     """Read a Safe Browsing notification, or return None when ``message`` is none."""
-    for part in mime.walk(message):
-        if part.is_multipart() or mime.content_type(part).startswith("message/"):
-            continue
+    for part in mime.leaf_parts(message):
         content = mime.text_of(part, ctx.limits)
         if "notification_message" not in content:
             continue

@@ -71,16 +71,19 @@ def parse(data: dict[str, Any], ctx: Context) -> ParseResult:
     kind = str(data.get("notificationType") or data.get("eventType"))
     complaint = data.get("complaint")
     if kind.lower() != "complaint" or not isinstance(complaint, dict):
-        return _not_abuse(f"Amazon SES {kind} notification about a mail sent, not a complaint", ctx)
+        return ParseResult.not_abuse_for(
+            FORMAT, f"Amazon SES {kind} notification about a mail sent, not a complaint", ctx
+        )
     if str(complaint.get("complaintSubType") or "").lower() == SUPPRESSED:
-        return _not_abuse(
+        return ParseResult.not_abuse_for(
+            FORMAT,
             "Amazon SES did not send the mail (the recipient is on the account's suppression "
             "list); no new complaint",
             ctx,
         )
     feedback_type = str(complaint.get("complaintFeedbackType") or "abuse").strip().lower()
     if feedback_type in NOT_ABUSE_REASONS:
-        return _not_abuse(NOT_ABUSE_REASONS[feedback_type], ctx)
+        return ParseResult.not_abuse_for(FORMAT, NOT_ABUSE_REASONS[feedback_type], ctx)
     pair = FEEDBACK_TYPES.get(feedback_type)
     if pair is None:
         ctx.warnings.append(f"unknown complaintFeedbackType {feedback_type!r}; read as abuse")
@@ -109,13 +112,3 @@ def parse(data: dict[str, Any], ctx: Context) -> ParseResult:
         FORMAT, (event,) if event else (), reporter=ctx.reporter, subject=ctx.subject
     )
 
-
-def _not_abuse(reason: str, ctx: Context) -> ParseResult:
-    return ParseResult(
-        FORMAT,
-        (),
-        not_abuse=True,
-        not_abuse_reason=reason,
-        reporter=ctx.reporter,
-        subject=ctx.subject,
-    )

@@ -47,6 +47,7 @@ _names(
     "darkmailer",
     "extortion",
     "authspoofbadehlo",
+    "spam-url",
 )
 _names(
     ("messaging", "bulk_messaging"),
@@ -74,6 +75,8 @@ _names(
     "malicious-content",
     "malware-download",
     "payload-delivery",
+    "malurl",
+    "webinject",
 )
 _names(("content", "csam"), "csam", "child-abuse", "childabuse", "child-sexual-abuse")
 _names(("content", "brand_infringement"), "trademark", "brand-infringement", "counterfeit")
@@ -111,6 +114,8 @@ _names(
     "defacement",
     "webshell",
     "system-compromise",
+    "deface",
+    "backdoor",
 )
 _names(
     ("connection", "ddos"),
@@ -121,6 +126,8 @@ _names(
     "ddos-amplifier",
     "ddos-participant",
     "amplification",
+    "dos-attacker",
+    "dos-victim",
 )
 _names(
     ("connection", "login_attack"),
@@ -175,6 +182,7 @@ _names(
     "wpscanner",
     "cms-attack",
     "probe",
+    "server-exploit",
 )
 _names(("connection", "sql_injection"), "sql-injection", "sqli")
 _names(("connection", "reconnaissance"), "harvesting", "harvest", "reconnaissance", "recon")
@@ -194,11 +202,18 @@ _names(
     "proxyget",
     "openrelay",
     "open-relay",
+    "amplifier",
 )
 _names(("vulnerability", "misconfiguration"), "misconfiguration")
 _names(("vulnerability", "cve"), "cve", "vulnerable", "vulnerability")
 _names(("reputation", "blocklist"), "blocklist", "blacklist", "sbl", "xbl", "dbl")
-_names(("reputation", "threat_intelligence"), "threat-intelligence", "suspicious", "honeypot")
+_names(
+    ("reputation", "threat_intelligence"),
+    "threat-intelligence",
+    "suspicious",
+    "honeypot",
+    "sandbox-url",
+)
 
 
 def fold(name: str) -> str:

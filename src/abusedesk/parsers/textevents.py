@@ -65,9 +65,8 @@ def record_event(
 ) -> Event | str | None:
     """The event of one table row or labelled block; ``UNCLASSIFIED`` without a kind."""
     values = record.values
-    ip_text = indicators.IPV4_RE.search(values.get("ip", "")) or indicators.IPV6_RE.search(
-        values.get("ip", "")
-    )
+    ip_value = indicators.unpad_listed(values.get("ip", ""))
+    ip_text = indicators.IPV4_RE.search(ip_value) or indicators.IPV6_RE.search(ip_value)
     ip = allowed_ip(ip_text.group(0) if ip_text else None, ctx)
     url_match = indicators.URL_RE.search(indicators.refang(values.get("url", "")))
     url = allowed_url(url_match.group(0) if url_match else None, own)
@@ -95,10 +94,16 @@ def record_event(
     )
 
 
+#: A CSV header row (``Firstseen,DstIP,DstPort,Malware``): column names, not a title; a
+#: ``Malware`` column does not make the rows under it malware.
+_COLUMN_NAMES = re.compile(r"[\w.-]+(?:(?:[,;]|\s*[|\t]\s*)[\w.-]+){2,}")
+
+
 def is_heading(line: str) -> bool:
-    """A line that titles what follows: ends with ``:``, or is short and not a sentence."""
+    """A line that titles what follows: ends with ``:``, or is short and not a sentence;
+    never a row of column names."""
     text = line.strip().strip("#=*-_ ")
-    if not text or re.search(r"https?://", text):
+    if not text or re.search(r"https?://", text) or _COLUMN_NAMES.fullmatch(text):
         return False
     return text.endswith(":") or (len(text) <= 60 and not re.search(r"[.!?,;]$", text))
 

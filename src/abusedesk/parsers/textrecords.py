@@ -214,3 +214,35 @@ def time_near(lines: list[str], number: int, indicator_lines: list[int]) -> date
         if moment is not None:
             times.append(moment)
     return min(times) if times else None
+
+
+def earliest_in_table_under(lines: list[str], last: int, taken: set[int]) -> datetime | None:
+    """The earliest time in a delimited table right under line ``last`` (a blank line or two
+    between), read from the column its header names a time (``Event Date Time``).
+
+    A labelled record (``Source IP: …``) followed by the log of what that address did, one row
+    per sighting (myNetWatchman's incident table), is dated by its first sighting. A table
+    whose lines are ``taken`` (read as CSV naming offenders of its own) dates nothing.
+    """
+    number = last + 1
+    while number < len(lines) and number <= last + 3 and not lines[number].strip():
+        number += 1
+    if number >= len(lines):
+        return None
+    delimiter = next((d for d in (",", "\t", ";", "|") if lines[number].count(d) >= 2), None)
+    if delimiter is None:
+        return None
+    header = [c.strip() for c in lines[number].split(delimiter)]
+    names = [column_name(c) for c in header]
+    if "time" not in names or number in taken or indicators.IPV4_RE.search(lines[number]):
+        return None  # no times, or a CSV block of offenders of its own, already read
+    column = names.index("time")
+    times = []
+    for line in lines[number + 1 : number + 1 + 500]:
+        cells = line.split(delimiter)
+        if not line.strip() or len(cells) != len(header):
+            break
+        moment = parse_any(cells[column])
+        if moment is not None:
+            times.append(moment)
+    return min(times) if times else None

@@ -42,11 +42,9 @@ def _is_marked(message: Message) -> bool:
 
 def _candidate_texts(message: Message, ctx: Context) -> list[tuple[str, str | None]]:
     found = []
-    for part in mime.walk(message):
+    for part in mime.leaf_parts(message):
         kind = mime.content_type(part)
         name = mime.filename(part)
-        if part.is_multipart() or kind.startswith("message/"):
-            continue
         if not (
             kind.startswith("text/")
             or kind == "application/octet-stream"

@@ -8,9 +8,15 @@ from ipaddress import ip_address
 import pytest
 
 from abusedesk.domain.errors import ParseError
-from abusedesk.parsers import indicators, taxonomy
+from abusedesk.parsers import indicators, mime, rsit, taxonomy
+from abusedesk.parsers.limits import DEFAULT_LIMITS
+from abusedesk.parsers.result import Context, ParseResult
+from abusedesk.parsers.shadowserver import rules as shadowserver_rules
+from abusedesk.parsers.shadowserver.mapping import builtin_report_types
+from abusedesk.parsers.textevents import is_heading
 from abusedesk.parsers.timeparse import header_zone, parse_any, parse_mail_date, parse_syslog
 from abusedesk.parsers.yamlish import parse_flat
+from tests.unit.parsers.helpers import OPTIONS_KEEP_DOC, RECEIVED_AT, parse
 
 
 @pytest.mark.parametrize(
@@ -155,3 +161,92 @@ def test_flat_yaml_refuses_tags_and_aliases(value):
 )
 def test_words_that_name_an_infected_host(words: str, pair: tuple[str, str] | None) -> None:
     assert taxonomy.classify_text(words) == pair
+
+
+#: XARF v4 ``infrastructure/botnet`` is "botnet infections and compromised systems" (its
+#: fields: malware family, the C2 server the bot talks to, how it was infected): what a sinkhole
+#: or an RSIT ``infected-system`` report says. ``connection/infected_host`` describes the
+#: traffic such a host was seen sending (target, protocol, bot behaviour).
+INFECTED = ("infrastructure", "botnet")
+
+
+@pytest.mark.parametrize("name", ["infected-system", "Infected System", "botnet drone"])
+def test_an_rsit_infected_system_is_the_pair_the_old_words_give(name: str) -> None:
+    assert rsit.rsit_pair(name) == INFECTED
+    assert taxonomy.lookup(name) in (INFECTED, None)
+    assert taxonomy.classify_text(name) in (INFECTED, None)
+
+
+def test_every_path_reads_an_infected_system_as_one_pair() -> None:
+    for name in ("bots", "drone", "infected-system", "botnet-drone"):
+        assert taxonomy.lookup(name) == INFECTED, name
+    assert taxonomy.classify_text("an infected system in your network") == INFECTED
+    assert shadowserver_rules.RSIT_TO_XARF["infected-system"] == "infrastructure/botnet"
+    sinkholes = {
+        t.name: (t.category, t.type)
+        for t in builtin_report_types()
+        if (t.rsit == "infected-system" or "sinkhole" in t.name) and "referer" not in t.name
+    }
+    assert sinkholes and set(sinkholes.values()) == {INFECTED}, sinkholes
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("# Firstseen,DstIP,DstPort,Malware", False),  # column names, not a title
+        ("ip|port|first_seen", False),
+        ("Malware", True),
+        ("Spam, phishing, malware", True),  # prose puts a space after its commas
+        ("Phishing sites:", True),
+    ],
+)
+def test_a_row_of_column_names_is_no_heading(line, heading):
+    assert is_heading(line) is heading
+
+
+def test_column_names_do_not_classify_the_addresses_under_them():
+    text = (
+        "Botnet infections seen by our sensors\n\n"
+        "# first,addr,malware\n"
+        "2024-03-01 10:00:00 198.51.100.7 examplebot\n"
+    )
+    (event,) = parse(text, options=OPTIONS_KEEP_DOC).events
+    assert (event.category, event.type) == ("infrastructure", "botnet")
+
+
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [("109.230.155.061", "109.230.155.61"), ("010.001.002.003", "10.1.2.3"), ("01.02.2024", None)],
+)
+def test_zero_padded_octets_in_a_field(value, address):
+    found = indicators.parse_ip(value)
+    assert (str(found) if found else None) == address
+
+
+def test_zero_padded_addresses_only_opening_a_line_of_free_text():
+    text = "198.051.100.061\t3\nversion 001.002.003.004 released\n2024.03.01.001 build"
+    assert [f.value for f in indicators.find_indicators(text)] == ["198.51.100.61"]
+
+
+def test_leaf_parts_skip_containers_and_attached_mails() -> None:
+    raw = (
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="o"\n\n'
+        "--o\nContent-Type: text/plain\n\nsee attached\n"
+        '--o\nContent-Type: message/rfc822\n\nContent-Type: multipart/alternative; boundary="i"\n\n'
+        "--i\nContent-Type: text/html\n\n<p>quoted spam</p>\n--i--\n"
+        "--o\nContent-Type: application/json\n\n{}\n--o--\n"
+    )
+    message = mime.parse_mail(raw.encode(), DEFAULT_LIMITS)
+    kinds = [mime.content_type(part) for part in mime.leaf_parts(message)]
+    assert kinds == ["text/plain", "application/json"]
+
+
+def test_a_not_abuse_result_keeps_the_complaint_around_it() -> None:
+    ctx = Context(RECEIVED_AT, reporter="postmaster@mail.example", subject="Out of office")
+    result = ParseResult.not_abuse_for("auto-reply", "an automatic reply", ctx)
+    assert (result.format, result.events, result.not_abuse) == ("auto-reply", (), True)
+    assert (result.not_abuse_reason, result.reporter, result.subject) == (
+        "an automatic reply",
+        "postmaster@mail.example",
+        "Out of office",
+    )

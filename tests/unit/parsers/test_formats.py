@@ -77,11 +77,35 @@ def test_arf_opt_out_is_bulk_messaging():
     ]
 
 
+def test_arf_keeps_every_original_rcpt_to_for_the_no_send_list():
+    result = parse(
+        arf(
+            "Feedback-Type: abuse\nSource-IP: 10.1.2.3\n"
+            "Original-Rcpt-To: <dana@mailbox.example>\nOriginal-Rcpt-To: lee@mailbox.example"
+        )
+    )
+    (event,) = result.events
+    assert event.details["original_rcpt_to"] == "<dana@mailbox.example>, lee@mailbox.example"
+
+
+def test_arf_without_original_rcpt_to_does_not_take_the_complainant_from_the_mail():
+    """A user's own "report spam" forward: To and From name the complainant, but only the
+    field is kept; nothing is inferred from the mail around the report."""
+    raw = arf("Feedback-Type: abuse\nSource-IP: 10.1.2.3").replace(
+        "From: fbl@receiver.test\nTo: abuse@provider.test",
+        "From: dana@mailbox.example\nTo: dana@mailbox.example",
+    )
+    (event,) = parse(raw).events
+    assert "original_rcpt_to" not in event.details
+
+
 @pytest.mark.parametrize("feedback_type", ["auth-failure", "not-spam"])
 def test_arf_auth_failure_and_not_spam_are_not_abuse(feedback_type):
     result = parse(arf(f"Feedback-Type: {feedback_type}\nSource-IP: 10.1.2.3\nAuth-Failure: dmarc"))
     assert result.not_abuse and result.events == ()
     assert result.not_abuse_reason
+    assert (result.format, result.reporter, result.subject) == ("arf", "fbl@receiver.test",
+                                                                "FBL report")
 
 
 def test_arf_base64_feedback_part_is_decoded():
@@ -465,3 +489,193 @@ def test_ses_delivery_notification_mailed_by_sns_is_not_abuse():
     headers = {"From": "no-reply@sns.amazonaws.com", "Subject": "AWS Notification Message"}
     result = parse(mail(headers, body))
     assert (result.format, result.not_abuse) == ("amazon-ses", True)
+
+
+# --- IntelMQ and n6 JSON events --------------------------------------------------------------
+def _intelmq_event(address: str = "198.51.100.44", **fields: object) -> dict[str, object]:
+    return {
+        "feed.name": "sinkhole-http",
+        "classification.type": "infected-system",
+        "classification.taxonomy": "malicious-code",
+        "malware.name": "examplebot",
+        "source.ip": address,
+        "source.port": 50412,
+        "destination.ip": "203.0.113.250",
+        "destination.port": 80,
+        "time.source": "2024-03-04T21:07:33+00:00",
+        "time.observation": "2024-03-05T02:00:00+00:00",
+        **fields,
+    }
+
+
+def _only_event(result):
+    (event,) = result.events
+    return event
+
+
+def test_intelmq_event_as_one_json_object():
+    result = parse(json.dumps(_intelmq_event()))
+    event = _only_event(result)
+    assert result.format == "intelmq"
+    assert (event.ip, event.port) == (ip_address("198.51.100.44"), 50412)
+    assert (event.category, event.type, event.rsit_type) == (
+        "infrastructure",
+        "botnet",
+        "infected-system",
+    )
+    assert event.event_time == datetime(2024, 3, 4, 21, 7, 33, tzinfo=UTC)
+    assert event.time_source is TimeSource.REPORT
+    # the sinkhole is the destination: kept as a detail, never the offender
+    assert event.details["destination_ip"] == "203.0.113.250"
+
+
+def test_intelmq_events_as_an_array_json_lines_and_an_envelope():
+    events = [_intelmq_event("198.51.100.44"), _intelmq_event("198.51.100.45")]
+    as_array = parse(json.dumps(events))
+    as_lines = parse("\n".join(json.dumps(e) for e in events) + "\n")
+    in_envelope = parse(json.dumps({"status": "OK", "data": events}))
+    for result in (as_array, as_lines, in_envelope):
+        assert result.format == "intelmq"
+        assert sorted(str(e.ip) for e in result.events) == ["198.51.100.44", "198.51.100.45"]
+
+
+def test_intelmq_hierarchical_output_and_other_classifications():
+    nested = {
+        "source": {"url": "http://files.example.net/invoice.exe", "ip": "198.51.100.60"},
+        "classification": {"type": "malware-distribution"},
+        "time": {"source": "2024-03-03T10:00:00Z"},
+    }
+    event = _only_event(parse(json.dumps(nested)))
+    assert (event.category, event.type) == ("content", "malware")
+    assert event.url == "http://files.example.net/invoice.exe"
+    # IntelMQ 2 names and the RSIT types a provider acts on through the same table
+    for kind, pair in (
+        ("botnet drone", ("infrastructure", "botnet")),
+        ("c2-server", ("infrastructure", "botnet")),
+        ("brute-force", ("connection", "login_attack")),
+        ("ddos-amplifier", ("vulnerability", "open_service")),
+        ("phishing", ("content", "phishing")),
+    ):
+        event = _only_event(parse(json.dumps(_intelmq_event(**{"classification.type": kind}))))
+        assert (event.category, event.type) == pair, kind
+
+
+def test_intelmq_json_as_mail_body_attachment_and_gzipped_attachment():
+    document = json.dumps([_intelmq_event()])
+    headers = {
+        "From": "events@cert.example.org",
+        "To": "abuse@provider.example",
+        "Date": "Tue, 05 Mar 2024 03:00:00 +0000",
+        "Subject": "Automated report for AS64500",
+    }
+    body = parse(mail(headers, document + "\n\n-- \nCERT Example\n"))
+    assert (body.format, _only_event(body).ip) == ("intelmq", ip_address("198.51.100.44"))
+    for data, name in (
+        (document.encode(), "events.json"),
+        (gzip.compress(document.encode()), "events.json.gz"),
+    ):
+        attached = mail(
+            {**headers, "MIME-Version": "1.0", "Content-Type": 'multipart/mixed; boundary="b"'},
+            "--b\nContent-Type: text/plain\n\nEvents for your network attached.\n"
+            f'--b\nContent-Type: application/octet-stream; name="{name}"\n'
+            f'Content-Disposition: attachment; filename="{name}"\n'
+            "Content-Transfer-Encoding: base64\n\n"
+            f"{base64.encodebytes(data).decode()}--b--\n",
+        )
+        result = parse(attached)
+        assert result.format == "intelmq", name
+        assert _only_event(result).reporter == "events@cert.example.org"
+
+
+def test_intelmq_network_without_an_address_is_no_event():
+    record = _intelmq_event(**{"source.ip": None, "source.network": "198.51.100.0/24"})
+    with pytest.raises(ParseError, match="no offender"):
+        parse(json.dumps(record))
+
+
+def test_n6_event_with_an_address_list():
+    record = {
+        "category": "bots",
+        "name": "examplebot",
+        "source": "cert-example.sinkhole",
+        "address": [{"ip": "198.51.100.71", "asn": 64500}, {"ip": "198.51.100.72"}],
+        "time": "2024-03-02T08:09:10.123456Z",
+        "sport": 40001,
+        "dport": 80,
+        "id": "0f1e2d3c",
+        "type": "event",
+    }
+    result = parse(json.dumps(record))
+    assert result.format == "n6"
+    assert [str(e.ip) for e in result.events] == ["198.51.100.71", "198.51.100.72"]
+    assert {(e.category, e.type, e.port) for e in result.events} == {
+        ("infrastructure", "botnet", 40001)
+    }
+    assert result.events[0].report_id == "0f1e2d3c"
+
+
+def test_n6_phishing_url_and_a_dos_victim():
+    phish = {"category": "phish", "url": "http://login.example.net/", "time": "2024-03-02T08:00Z"}
+    event = _only_event(parse(json.dumps(phish)))
+    assert (event.type, event.url) == ("phishing", "http://login.example.net/")
+    victim = {"category": "dos-victim", "address": [{"ip": "198.51.100.9"}], "time": "2024-03-02"}
+    event = _only_event(parse(json.dumps(victim)))
+    assert event.role.value == "victim"
+
+
+# --- zero-padded addresses, CERT-EU and C&C lists in CSV ------------------------------------
+def test_zero_padded_addresses_in_an_address_list_and_column():
+    listing = (
+        "Port scans reported from your network\n"
+        "# source IP\treports\tfirst seen\n"
+        "198.051.100.007\t12\t2024-03-01\n"
+        "Release 001.002.003 notes: version 1.02.03.04 of 2024.03.01\n"
+    )
+    result = parse(listing, options=OPTIONS_KEEP_DOC)
+    assert [str(e.ip) for e in result.events] == ["198.51.100.7"]
+    table = "ip,port,timestamp,type\n198.051.100.008,22,2024-03-01 10:00:00,scanner\n"
+    (event,) = parse(table).events
+    assert event.ip == ip_address("198.51.100.8")
+
+
+def test_csv_source_time_and_url_in_the_column_named_after_the_kind():
+    table = (
+        "source ip,type,source time,phishing,malware url\n"
+        "198.51.100.30,phishing,2024-03-01 09:08:07Z,https://login.example.net/x/,\n"
+    )
+    (event,) = parse(table).events
+    assert (event.type, event.url) == ("phishing", "https://login.example.net/x/")
+    assert event.event_time == datetime(2024, 3, 1, 9, 8, 7, tzinfo=UTC)
+
+
+def test_csv_with_intelmq_column_names():
+    table = (
+        "time.source,source.ip,source.port,classification.type,malware.name\n"
+        "2024-03-01T01:02:03+00:00,198.51.100.31,4444,infected-system,examplebot\n"
+    )
+    (event,) = parse(table).events
+    assert (event.ip, event.port) == (ip_address("198.51.100.31"), 4444)
+    assert (event.category, event.type, event.rsit_type) == (
+        "infrastructure",
+        "botnet",
+        "infected-system",
+    )
+
+
+def test_c2_list_names_its_servers_in_the_destination_column():
+    c2 = (
+        "# Example Tracker botnet C2 server list\n"
+        "first_seen,dst_ip,dst_port,malware\n"
+        "2024-03-01 10:00:00,198.51.100.90,8443,examplebot\n"
+    )
+    (event,) = parse(c2, filename="c2.csv").events
+    assert (event.ip, event.port) == (ip_address("198.51.100.90"), 8443)
+    assert (event.category, event.type, event.rsit_type) == (
+        "infrastructure",
+        "botnet",
+        "c2-server",
+    )
+    # without C2 words the destination column is the sensor's side: no offender
+    sensor = c2.replace("botnet C2 server list", "sensor log")
+    with pytest.raises(ParseError):
+        parse(sensor, filename="sensor.csv")

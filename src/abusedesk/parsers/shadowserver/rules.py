@@ -15,32 +15,22 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-#: RSIT classification type -> XARF v4 "category/type", the default for a report type.
+from abusedesk.parsers import rsit
+
+#: RSIT classification type -> XARF v4 "category/type", the default for a report type: the
+#: shared table (``rsit.RSIT_TO_XARF``) with Shadowserver's own use of three types.
 RSIT_TO_XARF: Mapping[str, str] = {
-    "blacklist": "reputation/blocklist",
-    "brute-force": "connection/login_attack",
-    "c2-server": "infrastructure/botnet",
-    "data-leak": "content/exposed_data",
-    "ddos": "connection/ddos",
-    "infected-system": "connection/infected_host",
-    "malware-distribution": "content/malware",
+    **rsit.RSIT_TO_XARF,
     # IP spoofing: the network lets forged source addresses out (no BCP 38 filtering).
     "masquerade": "vulnerability/misconfiguration",
     # "other" is what Shadowserver gives its "accessible service" census reports.
     "other": "vulnerability/open_service",
-    "phishing": "content/phishing",
-    "potentially-unwanted-accessible": "vulnerability/open_service",
-    "scanner": "connection/port_scan",
-    "spam": "messaging/spam",
-    "system-compromise": "infrastructure/compromised_server",
     # Device identification reports say what runs on an address; exposure, not an attack.
     "undetermined": "vulnerability/open_service",
-    "vulnerable-system": "vulnerability/open_service",
-    "weak-crypto": "vulnerability/misconfiguration",
 }
 
 #: Spellings in Shadowserver's schema that differ from the RSIT vocabulary.
-RSIT_SPELLINGS: Mapping[str, str] = {"blocklist": "blacklist"}
+RSIT_SPELLINGS: Mapping[str, str] = rsit.RSIT_SPELLINGS
 
 #: Report name pattern -> XARF v4 "category/type", overriding the RSIT default. First match wins.
 XARF_OVERRIDES: tuple[tuple[str, str], ...] = (
@@ -48,7 +38,8 @@ XARF_OVERRIDES: tuple[tuple[str, str], ...] = (
     ("compromised_website*", "content/remote_compromise"),
     # The referring page sends visitors to a sinkholed malware domain: an injected website.
     ("event?_sinkhole_http_referer", "content/remote_compromise"),
-    ("event?_sinkhole_dns", "connection/infected_host"),
+    # Shadowserver classes it "other"; the listed host looked up a sinkholed botnet name.
+    ("event?_sinkhole_dns", "infrastructure/botnet"),
     ("event?_honeypot_darknet", "connection/port_scan"),
     ("event?_honeypot_http_scan", "connection/vulnerability_scan"),
     # The listed source is the C2 server that ordered the attack the honeypot bots received.

@@ -210,7 +210,7 @@ def zipped_csv(mail_path: Path) -> tuple[bytes, str]:
     ("2015-01-01-dns_openresolver-sample-asn.csv.zip.eml", "208.70.149.107", 53,
      ("vulnerability", "open_service"), 5),
     ("2015-01-01-sinkhole_http_drone-sample-asn.csv.zip.eml", "202.86.21.11", 8726,
-     ("connection", "infected_host"), 8),
+     ("infrastructure", "botnet"), 8),
     ("2015-01-01-scan_ssdp-sample-asn.csv.zip.eml", "67.193.128.173", 1900,
      ("vulnerability", "open_service"), 9),
     ("2019-10-15-scan_http-sample-asn.csv.zip.eml", "31.42.105.195", 8080,
@@ -256,5 +256,5 @@ def test_relayed_legacy_report_with_a_meaningless_name_is_recognised_by_its_head
     assert event.details["report_type"] == "botnet_drone"
     assert (event.ip, event.port) == (ip_address("172.16.10.13"), 2005)
     assert event.event_time == datetime(2015, 3, 2, 0, 45, 59, tzinfo=UTC)
-    assert (event.category, event.type) == ("connection", "infected_host")
+    assert (event.category, event.type) == ("infrastructure", "botnet")
     assert event.details["cc"] == "72.205.6.40"  # the C2 it talked to: a detail

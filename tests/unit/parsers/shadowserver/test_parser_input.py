@@ -39,7 +39,7 @@ def test_rows_become_events() -> None:
     assert first.event_time == datetime(2024, 5, 5, 10, 11, 12, tzinfo=UTC)
     assert first.time_source is TimeSource.REPORT and first.time_field == "timestamp"
     assert (first.category, first.type, first.rsit_type) == (
-        "connection", "infected_host", "infected-system")
+        "infrastructure", "botnet", "infected-system")
     assert first.details["infection"] == "andromeda"
     assert first.details["dst_ip"] == "198.51.100.1"  # the sinkhole: a detail, not the offender
     assert first.details["asn"] == "64500"
@@ -162,7 +162,7 @@ def test_without_a_policy_events_carry_no_clauses() -> None:
 
 
 def test_events_carry_the_clauses_the_policy_gives_their_category(policy) -> None:  # type: ignore[no-untyped-def]
-    expected = policy.classify("connection", "infected_host", rsit="infected-system")
+    expected = policy.classify("infrastructure", "botnet", rsit="infected-system")
     assert expected.clause_ids  # an infected host breaks a clause of the reference AUP
     events = parse(SINKHOLE, policy=policy)
     assert all(event.clause_ids == expected.clause_ids for event in events)
