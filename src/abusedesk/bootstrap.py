@@ -9,7 +9,7 @@ user's first command just works. On PostgreSQL that is ``abusedesk db upgrade``'
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -24,15 +24,21 @@ from abusedesk.adapters.enforcement.registry import executors_from_settings
 from abusedesk.adapters.queue.base import TransactionalQueue
 from abusedesk.adapters.queue.embedded import EmbeddedQueue, EmbeddedTask, EmbeddedWorker
 from abusedesk.adapters.queue.procrastinate_queue import ProcrastinateQueue
+from abusedesk.adapters.scanning.clamscan import ClamscanEngine, find_clamscan
 from abusedesk.config import Settings, load_settings
 from abusedesk.domain.clock import Clock, SystemClock
 from abusedesk.domain.errors import ConfigurationError
+from abusedesk.parsers.limits import DEFAULT_LIMITS
+from abusedesk.scanning.engines import SignatureEngine
+from abusedesk.scanning.scan import Scanner
+from abusedesk.scanning.yara_rules import YaraEngine
 from abusedesk.services.blocklist_evidence import Reporter
 from abusedesk.services.blocklist_monitor import BlocklistMonitor
 from abusedesk.services.customers import CustomerService
 from abusedesk.services.intake import IntakeService
 from abusedesk.services.policies import PolicyService
 from abusedesk.services.resolution import ResolutionService
+from abusedesk.services.scanning import ScanCases
 
 T = TypeVar("T")
 
@@ -89,8 +95,35 @@ class Container:
             policy_at=lambda moment: self.policies.in_force(moment).stored,
             reporter=Reporter("abusedesk blocklist monitor", self.settings.mail_from))
 
+    @property
+    def scan_cases(self) -> ScanCases:
+        """Scan findings into complaints on the ``scan`` channel (docs/scanning.md)."""
+        return ScanCases(self.uow, self.intake, self.customers, reporter=self.settings.mail_from)
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def build_scanner(settings: Settings) -> tuple[Scanner, list[str]]:
+    """The content scanner the settings describe, and notes on engines left out.
+
+    YARA always runs (bundled rules plus ``scan_yara_rules_dir``); ClamAV runs when
+    ``scan_clamav_database`` is set and ``scan_clamscan`` is installed. No database is
+    touched, so a scan without ``--open-cases`` needs no installation.
+    """
+    engines: list[SignatureEngine] = [YaraEngine(settings.scan_yara_rules_dir)]
+    notes: list[str] = []
+    if settings.scan_clamav_database is None:
+        notes.append("ClamAV not used: ABUSEDESK_SCAN_CLAMAV_DATABASE is not set")
+    elif find_clamscan(settings.scan_clamscan) is None:
+        notes.append(f"ClamAV not used: {settings.scan_clamscan!r} is not installed "
+                     "(apt-get install clamav)")
+    else:
+        engines.append(ClamscanEngine(settings.scan_clamav_database,
+                                      program=settings.scan_clamscan,
+                                      timeout=settings.scan_timeout_seconds))
+    limits = replace(DEFAULT_LIMITS, max_message_bytes=settings.max_message_bytes)
+    return Scanner(engines=tuple(engines), limits=limits), notes
 
 
 def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:

@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     blocklist_zones_file: Path | None = None  # default: the built-in zone list
     blocklist_sweep_cron: str = "0 */6 * * *"  # sweeps of every customer asset (crontab)
 
+    # content scanning (docs/scanning.md)
+    scan_yara_rules_dir: Path | None = None  # more *.yar/*.yara rules besides the bundled ones
+    scan_clamav_database: Path | None = None  # ClamAV signatures (file or folder); none: no ClamAV
+    scan_clamscan: str = "clamscan"  # the clamscan program (a name on PATH or a full path)
+    scan_timeout_seconds: float = Field(default=300.0, gt=0)  # one clamscan run
+
     @field_validator("deadline_check_cron")
     @classmethod
     def _crontab(cls, value: str) -> str:

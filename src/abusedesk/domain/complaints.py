@@ -44,6 +44,8 @@ class Channel(StrEnum):
     WEB = "web"
     #: Written by abusedesk itself from its own checks (a blocklist sweep's evidence).
     MONITOR = "monitor"
+    #: Written by abusedesk's content scan (``abusedesk scan --open-cases``), one per finding kind.
+    SCAN = "scan"
 
 
 class ComplaintStatus(StrEnum):

@@ -14,6 +14,7 @@ these classes to CLI exit codes, HTTP problem details and SMTP replies in one pl
     ├── NotAuthenticated        no valid credentials (missing, expired, revoked)
     ├── AccessDenied            the principal lacks the permission the operation needs
     ├── TooManyAttempts         sign-in refused for a while after failures (``retry_after``)
+    ├── ScanError               a signature engine could not scan (missing program, time-out)
     └── ParseError              a complaint could not be parsed; it is quarantined with ``reason``
         └── InputLimitExceeded  a size, depth or ratio bound was hit (zip bomb, deep MIME ...)
 
@@ -52,6 +53,10 @@ class AbuseDeskError(Exception):
 
 class ConfigurationError(AbuseDeskError):
     """The settings or the wiring are wrong; the message says which setting to fix."""
+
+
+class ScanError(AbuseDeskError):
+    """A content scanner could not run: its program is missing, failed or timed out."""
 
 
 class PolicyError(AbuseDeskError):

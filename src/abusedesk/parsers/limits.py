@@ -5,14 +5,16 @@ a complaint may be, how deep its MIME tree, how many parts and headers, how far 
 inflate. Hitting a bound raises ``InputLimitExceeded`` with a reason an analyst can read; the
 complaint is quarantined, never dropped.
 
-``safe_unzip`` and ``safe_gunzip`` are shared by every parser that meets an archive
-(Shadowserver reports, DMARC aggregate reports, zipped evidence): they inflate in bounded
-chunks and stop at the first byte past a limit, so a zip bomb costs a few megabytes at most.
+``safe_unzip``, ``safe_gunzip`` and ``safe_untar`` are shared by every parser and scanner that
+meets an archive (Shadowserver reports, DMARC aggregate reports, zipped evidence, content
+scans): they inflate in bounded chunks and stop at the first byte past a limit, so a zip bomb
+costs a few megabytes at most.
 """
 
 from __future__ import annotations
 
 import io
+import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ class Limits:
     max_archive_members: int = 50
     max_inflated_bytes: int = 64 * 1024 * 1024  # all members of one archive together
     max_inflate_ratio: int = 200  # inflated / compressed, per member
+    max_archive_depth: int = 5  # archives inside archives (or mail) opened by a content scan
     max_xml_bytes: int = 8 * 1024 * 1024
     max_json_bytes: int = 8 * 1024 * 1024
     max_yaml_bytes: int = 256 * 1024
@@ -128,7 +131,54 @@ def safe_gunzip(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> bytes:
         raise ParseError(f"corrupt gzip data ({exc})") from None
     if len(out) > budget:
         raise InputLimitExceeded(f"gzip data inflates past {budget} bytes; treated as a bomb")
+    if not inflater.eof:
+        raise ParseError("gzip data is truncated or corrupt (the stream does not end)")
     return bytes(out)
+
+
+def safe_untar(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> list[ArchiveMember]:
+    """The regular files of an uncompressed tar archive, within the member and size limits.
+
+    Only ``r:`` is opened (a compressed tar is gunzipped first, within its own bounds), links
+    and devices are skipped, and member bytes are counted as they come out: sparse members
+    can declare sizes far beyond the archive's own.
+    """
+    try:
+        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
+    except (tarfile.TarError, ValueError, OSError, EOFError) as exc:
+        raise ParseError(f"corrupt tar archive ({exc})") from None
+    members: list[ArchiveMember] = []
+    total = 0
+    with archive:
+        try:
+            for count, info in enumerate(archive, start=1):
+                if count > limits.max_archive_members:
+                    raise InputLimitExceeded(
+                        f"tar archive has more than {limits.max_archive_members} members"
+                    )
+                if not info.isfile():
+                    continue
+                stream = archive.extractfile(info)
+                if stream is None:
+                    continue
+                out = bytearray()
+                while chunk := stream.read(_CHUNK):
+                    out += chunk
+                    if total + len(out) > limits.max_inflated_bytes:
+                        raise InputLimitExceeded(
+                            f"tar archive holds more than {limits.max_inflated_bytes} bytes; "
+                            "treated as a bomb"
+                        )
+                total += len(out)
+                members.append(ArchiveMember(info.name, bytes(out)))
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise ParseError(f"tar archive cannot be read ({exc})") from None
+    return members
+
+
+def looks_like_tar(data: bytes) -> bool:
+    """True when ``data`` starts with a POSIX or GNU tar header."""
+    return data[257:262] == b"ustar"
 
 
 def check_size(what: str, size: int, limit: int) -> None:

@@ -83,9 +83,14 @@ class IntakeService:
         Raises ``InvalidInput`` when the bytes are not a JSON object; a JSON object that
         fails XARF validation is stored and then quarantined by processing, with the reason.
         """
-        return self.store([self._incoming(document, ContentType.XARF_JSON, xarf_facts,
-                                          channel=channel, envelope=envelope,
-                                          source=source)])[0]
+        return self.store([self.prepare_xarf(document, channel=channel, envelope=envelope,
+                                             source=source)])[0]
+
+    def prepare_xarf(self, document: bytes, *, channel: Channel = Channel.API,
+                     envelope: Envelope | None = None, source: str | None = None) -> Incoming:
+        """Check a XARF JSON document and read what identifies it; nothing is stored yet."""
+        return self._incoming(document, ContentType.XARF_JSON, xarf_facts, channel=channel,
+                              envelope=envelope, source=source)
 
     def prepare_message(self, raw: bytes, *, channel: Channel, envelope: Envelope | None = None,
                         source: str | None = None) -> Incoming:

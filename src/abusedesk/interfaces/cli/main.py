@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "serve",
     "users",
     "shadowserver",
+    "scan",
 )
 
 #: Exit codes by error class; the first matching class wins.

@@ -1,0 +1,1 @@
+"""Content scanning's outside world: the ClamAV program and files on disk."""
