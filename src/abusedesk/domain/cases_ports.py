@@ -114,6 +114,11 @@ class CaseRepository(Protocol):
         date by ``add`` and ``save``, so it costs the same at any number of cases."""
         ...
 
+    def open_counts(self, customer_ids: Sequence[int]) -> Mapping[int, int]:
+        """Cases per customer that are not in a final state; every customer asked for has
+        an entry."""
+        ...
+
     def rebuild_offence_counts(self) -> int:
         """Recount the counters from the cases (after cases were loaded around ``add``);
         returns the number of customers counted."""

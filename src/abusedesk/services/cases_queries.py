@@ -34,6 +34,14 @@ class CaseListing:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseStanding:
+    """A customer's cases at a glance: how many are open, and its repeat-offence count."""
+
+    open: int
+    offences: int
+
+
+@dataclass(frozen=True, slots=True)
 class CaseDetail:
     case: Case
     customer_name: str | None
@@ -73,6 +81,15 @@ class CaseQueries:
             names = uow.customers.names(customer_ids)
         return [CaseListing(case, counts.get(case.customer_id, 0), names.get(case.customer_id))
                 for case in cases]
+
+    def standing(self, customer_ids: Sequence[int]) -> dict[int, CaseStanding]:
+        """Open cases and repeat offences of each customer asked for (two grouped reads)."""
+        with self._uow() as uow:
+            open_counts = uow.cases.open_counts(customer_ids)
+            offences = uow.cases.offence_counts(customer_ids)
+        return {customer_id: CaseStanding(open_counts.get(customer_id, 0),
+                                          offences.get(customer_id, 0))
+                for customer_id in customer_ids}
 
     def offences(self, customer_id: int, *, since: datetime | None = None) -> int:
         with self._uow() as uow:

@@ -117,3 +117,19 @@ def test_the_dashboard_leads_to_each_repeat_offenders_customer_page(desk: Desk) 
     assert links, card
     for path, name in links:
         assert name in _page(desk, path)
+
+
+def test_the_customers_list_counts_open_cases_and_leads_to_them(desk: Desk) -> None:
+    before = _page(desk, "/customers")
+    row = re.search(rf'<tr>\s*<td class="mono"><a href="/customers/{CUSTOMER_REF}">.*?</tr>',
+                    before, re.S)
+    assert row and f"/cases?customer={CUSTOMER_REF}" not in row.group(0)
+    submit_and_process(desk, "01-spam-arf.eml")
+    after = _page(desk, "/customers")
+    row = re.search(rf'<tr>\s*<td class="mono"><a href="/customers/{CUSTOMER_REF}">.*?</tr>',
+                    after, re.S)
+    assert row is not None
+    cells = re.findall(r'<td class="num">(.*?)</td>', row.group(0))
+    open_cases, offences = cells[-2], cells[-1]
+    assert f'href="/cases?customer={CUSTOMER_REF}">1</a>' in open_cases
+    assert offences == "1"

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
-from abusedesk.adapters.db.repositories import cases_counts
+from abusedesk.adapters.db.repositories import cases_counts, in_chunks
 from abusedesk.adapters.db.tables.base import UTCDateTime
 from abusedesk.adapters.db.tables.cases import (
     CaseEventRow,
@@ -244,6 +244,17 @@ class SqlCaseRepository:
                  .group_by(CaseRow.customer_id))
         counts = {customer_id: 0 for customer_id in customer_ids}
         counts.update({customer_id: count for customer_id, count in self.session.execute(query)})
+        return counts
+
+    def open_counts(self, customer_ids: Sequence[int]) -> Mapping[int, int]:
+        open_states = [state.value for state in CaseState if not state.is_final]
+        counts = {customer_id: 0 for customer_id in customer_ids}
+        for chunk in in_chunks(list(customer_ids)):
+            query = (select(CaseRow.customer_id, func.count())
+                     .where(CaseRow.customer_id.in_(chunk), CaseRow.state.in_(open_states))
+                     .group_by(CaseRow.customer_id))
+            counts.update({customer_id: count
+                           for customer_id, count in self.session.execute(query)})
         return counts
 
     def rebuild_offence_counts(self) -> int:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from abusedesk.interfaces.api.auth import staff
+from abusedesk.interfaces.api.casework import case_desk
 from abusedesk.interfaces.api.wiring import services_of
 from abusedesk.interfaces.web.history import customer_cases
 from abusedesk.interfaces.web.rendering import render
@@ -22,7 +23,10 @@ def customers_page(request: Request, q: str = "", kind: str = "",
                  if (not kind or s.customer.kind.value == kind)
                  and (not wanted or wanted in s.customer.ref.lower()
                       or wanted in s.customer.name.lower())]
-    return render(request, "customers.html", {"summaries": summaries, "q": q, "kind": kind})
+    standing = case_desk(services_of(request)).queries.standing(
+        [s.customer.id for s in summaries])
+    return render(request, "customers.html", {"summaries": summaries, "standing": standing,
+                                              "q": q, "kind": kind})
 
 
 @router.get("/customers/{ref_or_id}")
