@@ -29,6 +29,8 @@ from abusedesk.domain.clock import Clock, SystemClock
 from abusedesk.domain.errors import ConfigurationError
 from abusedesk.services.blocklist_evidence import Reporter
 from abusedesk.services.blocklist_monitor import BlocklistMonitor
+from abusedesk.services.bulk import BulkService
+from abusedesk.services.bulk_optin import OptInService
 from abusedesk.services.customers import CustomerService
 from abusedesk.services.intake import IntakeService
 from abusedesk.services.policies import PolicyService
@@ -88,6 +90,17 @@ class Container:
             resolver_factory=UdpBlocklistResolver, resolver=self.resolver,
             policy_at=lambda moment: self.policies.in_force(moment).stored,
             reporter=Reporter("abusedesk blocklist monitor", self.settings.mail_from))
+
+    @property
+    def bulk(self) -> BulkService:
+        """No-send lists and affiliate registries (Bulk Emailers)."""
+        return BulkService(self.uow, self.clock)
+
+    @property
+    def optin(self) -> OptInService:
+        """Opt-in evidence requests, timed by the policy's clause bulk-email.1."""
+        return OptInService(self.uow, self.clock, promptly=self.settings.promptly_deadline,
+                            leads=tuple(self.settings.reminder_leads))
 
     def close(self) -> None:
         self.engine.dispose()

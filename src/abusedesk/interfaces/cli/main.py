@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "cases",
     "audit",
     "blocklists",
+    "bulk",
     "serve",
     "users",
     "shadowserver",
