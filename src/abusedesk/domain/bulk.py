@@ -129,6 +129,7 @@ class OptInRequest:
     answered_by: str | None = None
     evidence: str | None = None
     overdue_at: datetime | None = None
+    notice_id: int | None = None  # the notice that told the customer's representative
 
     @property
     def is_open(self) -> bool:
@@ -170,8 +171,13 @@ class BulkRepository(Protocol):
 
     def request(self, request_id: int, *, for_update: bool = False) -> OptInRequest | None: ...
 
+    def request_for_notice(self, notice_id: int) -> OptInRequest | None: ...
+
     def requests(self, *, customer_id: int | None = None, case_id: int | None = None,
-                 open_only: bool = False) -> Sequence[OptInRequest]: ...
+                 customer_ids: Sequence[int] | None = None,
+                 open_only: bool = False) -> Sequence[OptInRequest]:
+        """Oldest first; ``customer_ids`` narrows to those customers (a partner's view)."""
+        ...
 
     def overdue(self, now: datetime, *, limit: int) -> Sequence[int]:
         """Ids of unanswered requests due by ``now`` not yet flagged overdue."""

@@ -78,6 +78,15 @@ class AddressCheck:
         return self.entry is not None
 
 
+@dataclass(frozen=True, slots=True)
+class NoSendAddition:
+    """What ``add`` did: the new entries, and how many of the distinct addresses given
+    (compared after normalising: ``A@x`` and ``a@x`` are one) were listed already."""
+
+    added: list[NoSendEntry]
+    already_listed: int
+
+
 def find_customer(uow: UnitOfWork, ref_or_id: str) -> Customer:
     """A customer by reference (``C-1001``) or id; ``NotFound`` otherwise."""
     text = ref_or_id.strip()
@@ -114,9 +123,8 @@ class BulkService:
 
     def add(self, ref_or_id: str, addresses: Sequence[str], *, actor: str,
             source: NoSendSource = NoSendSource.MANUAL,
-            note: str | None = None) -> list[NoSendEntry]:
-        """List the addresses (those already listed are left as they are); returns the new
-        entries."""
+            note: str | None = None) -> NoSendAddition:
+        """List the addresses (those already listed are left as they are)."""
         wanted = _addresses(addresses)
         with self._uow() as uow:
             customer = find_customer(uow, ref_or_id)
@@ -130,7 +138,7 @@ class BulkService:
                        data={"source": source.value,
                              "entries": [entry.address_sha256 for entry in added]})
             uow.commit()
-        return added
+        return NoSendAddition(added, len(wanted) - len(added))
 
     def remove(self, ref_or_id: str, addresses: Sequence[str], *, actor: str,
                reason: str) -> int:

@@ -2,9 +2,13 @@
 
 Staff request the confirmed opt-in record of one recipient on a spam case; the request is
 due after the deadline of clause ``bulk-email.1`` in the policy version of the case (24
-hours in the reference AUP), and the recipient goes on the customer's no-send list at once
-("remove complainants immediately upon request"). The customer answers with a reference to
-its evidence (the API, or staff recording an answer that came by mail). The periodic
+hours in the reference AUP), or the deadline the customer's agreement sets for that clause
+(``deadline_terms`` with ``agreement_terms``, as for cases); the recipient goes on the
+customer's no-send list at once ("remove complainants immediately upon request"), and the
+party answering for the case is sent an ``optin-request`` notice through the case's notice
+outbox, in the same transaction. The customer answers with a reference to its evidence
+(the case's response link or portal form, the API, or staff recording an answer that came
+by mail); ``answer_request`` is the one place an answer is written. The periodic
 deadline check (``cases.deadlines``) calls ``check_overdue``: an unanswered request past
 its due time is flagged once, and its case climbs the next rung of its ladder, as a passed
 case deadline does (``abusedesk.services.cases_deadlines.escalate``).
@@ -26,13 +30,16 @@ from abusedesk.domain.bulk import (
 )
 from abusedesk.domain.cases_model import Case
 from abusedesk.domain.clock import Clock
+from abusedesk.domain.deadlines import DeadlineTerms, deadline_terms
 from abusedesk.domain.errors import Conflict, InvalidInput, NotFound, PolicyError
+from abusedesk.domain.notices import NoticeKind
 from abusedesk.domain.policy import ClauseCategory
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.services.audit import SYSTEM_ACTOR, record
 from abusedesk.services.bulk import find_customer
-from abusedesk.services.cases import find_case
+from abusedesk.services.cases import agreement_terms, find_case
 from abusedesk.services.cases_deadlines import escalate
+from abusedesk.services.cases_queue import queue_case_notice
 
 #: Longest evidence reference kept (a URL, a document id, where the record is).
 MAX_EVIDENCE = 2000
@@ -42,6 +49,36 @@ MAX_EVIDENCE = 2000
 class OverdueReport:
     flagged: list[int] = field(default_factory=list)  # request ids
     escalated: list[str] = field(default_factory=list)  # case references
+
+
+def checked_evidence(evidence: str) -> str:
+    """The evidence reference, trimmed; ``InvalidInput`` when empty or too long."""
+    evidence = evidence.strip()
+    if not evidence:
+        raise InvalidInput("give the opt-in evidence: where the confirmed opt-in record "
+                           "is (a URL, a document reference) or what it shows")
+    if len(evidence) > MAX_EVIDENCE:
+        raise InvalidInput(f"the evidence reference is longer than {MAX_EVIDENCE} "
+                           "characters; attach documents to the case instead")
+    return evidence
+
+
+def answer_request(uow: UnitOfWork, clock: Clock, found: OptInRequest, *, evidence: str,
+                   author: str, via: str) -> OptInRequest:
+    """Record the answer to an open request (read ``for_update``) in the caller's
+    transaction; a request answered before is a conflict. A late answer is accepted and
+    marked late in the audit log."""
+    if found.answered_at is not None:
+        raise Conflict(f"opt-in evidence request {found.id} was answered at "
+                       f"{found.answered_at:%Y-%m-%d %H:%M} UTC")
+    author = " ".join(author.split())[:320] or "customer representative"
+    now = clock.now()
+    saved = uow.bulk.save_request(replace(found, answered_at=now, answered_by=author,
+                                          evidence=checked_evidence(evidence)))
+    record(uow, clock, actor=author, action="bulk.optin.answer", subject_type="case",
+           subject_id=found.case_id,
+           data={"request_id": found.id, "via": via, "late": now > found.due_at})
+    return saved
 
 
 class OptInService:
@@ -65,7 +102,8 @@ class OptInService:
             if case.state.is_final:
                 raise Conflict(f"case {case.reference} is {case.state.label.lower()}; "
                                "reopen it before requesting evidence")
-            deadline = self._deadline(uow, case)
+            terms = self._deadline(uow, case)
+            assert terms.duration is not None
             for existing in uow.bulk.requests(case_id=case.id, open_only=True):
                 if existing.address_sha256 == digest:
                     return existing
@@ -73,7 +111,12 @@ class OptInService:
             saved = uow.bulk.add_request(OptInRequest(
                 id=0, customer_id=case.customer_id, case_id=case.id, address_sha256=digest,
                 hint=address_hint(normalised), clause_id=OPTIN_CLAUSE, requested_at=now,
-                due_at=now + deadline, requested_by=actor[:200]))
+                due_at=now + terms.duration, requested_by=actor[:200]))
+            notice = queue_case_notice(uow, self._clock, case, NoticeKind.OPTIN_REQUEST,
+                                       complaint_id=None, requested_by=actor,
+                                       serial=f"optin-{saved.id}")
+            if notice is not None:
+                saved = uow.bulk.save_request(replace(saved, notice_id=notice.id))
             uow.bulk.add_no_send(customer_id=case.customer_id, address_sha256=digest,
                                  hint=saved.hint, source=NoSendSource.COMPLAINANT,
                                  added_at=now, added_by=actor,
@@ -81,11 +124,14 @@ class OptInService:
             record(uow, self._clock, actor=actor, action="bulk.optin.request",
                    subject_type="case", subject_id=case.id,
                    data={"request_id": saved.id, "address_sha256": digest,
-                         "due_at": saved.due_at.isoformat()})
+                         "due_at": saved.due_at.isoformat(),
+                         "deadline": terms.duration_source, "notice_id": saved.notice_id})
             uow.commit()
         return saved
 
-    def _deadline(self, uow: UnitOfWork, case: Case) -> timedelta:
+    def _deadline(self, uow: UnitOfWork, case: Case) -> DeadlineTerms:
+        """The clause's deadline, or the one the customer's agreement (or its partner's)
+        sets for clause ``bulk-email.1``."""
         stored = next((p for p in uow.policies.all() if p.id == case.policy_version_id), None)
         if stored is None:
             raise PolicyError(f"the policy version of case {case.reference} is missing")
@@ -95,11 +141,13 @@ class OptInService:
             raise InvalidInput(f"case {case.reference} is about {case.clause_id}, not spam; "
                                "opt-in evidence is asked for on spam cases")
         timing = clauses.get(OPTIN_CLAUSE)
-        duration = timing.deadline.resolve(self._promptly) if timing is not None else None
-        if duration is None:
+        terms = None if timing is None else deadline_terms(
+            timing, policy_label=stored.label, promptly=self._promptly,
+            override=agreement_terms(uow, case.customer_id, OPTIN_CLAUSE))
+        if terms is None or terms.duration is None:
             raise PolicyError(f"{stored.label} has no deadline for clause {OPTIN_CLAUSE} "
                               "to time the request by")
-        return duration
+        return terms
 
     def requests(self, ref_or_id: str | None = None, *,
                  open_only: bool = False) -> Sequence[OptInRequest]:
@@ -107,31 +155,31 @@ class OptInService:
             customer_id = find_customer(uow, ref_or_id).id if ref_or_id else None
             return uow.bulk.requests(customer_id=customer_id, open_only=open_only)
 
+    def case_requests(self, case_id: int, *, open_only: bool = False
+                      ) -> Sequence[OptInRequest]:
+        with self._uow() as uow:
+            return uow.bulk.requests(case_id=case_id, open_only=open_only)
+
+    def open_requests(self, customer_ids: Sequence[int]) -> list[tuple[OptInRequest, str]]:
+        """The open requests of these customers, soonest due first, each with the
+        reference of its case (the customer portal's list)."""
+        with self._uow() as uow:
+            found = uow.bulk.requests(customer_ids=customer_ids, open_only=True)
+            cases = {case_id: uow.cases.get(case_id) for case_id in {r.case_id for r in found}}
+        return [(r, case.reference if (case := cases.get(r.case_id)) else str(r.case_id))
+                for r in sorted(found, key=lambda r: (r.due_at, r.id))]
+
     def answer(self, request_id: int, *, evidence: str, author: str, via: str,
                visible: Callable[[int], bool] | None = None) -> OptInRequest:
         """Record the customer's evidence for a request. ``visible`` (a customer's or
         partner's scope) makes requests of other customers answer as not found."""
-        evidence = evidence.strip()
-        if not evidence:
-            raise InvalidInput("give the opt-in evidence: where the confirmed opt-in record "
-                               "is (a URL, a document reference) or what it shows")
-        if len(evidence) > MAX_EVIDENCE:
-            raise InvalidInput(f"the evidence reference is longer than {MAX_EVIDENCE} "
-                               "characters; attach documents to the case instead")
-        author = " ".join(author.split())[:320] or "customer representative"
+        evidence = checked_evidence(evidence)
         with self._uow() as uow:
             found = uow.bulk.request(request_id, for_update=True)
             if found is None or (visible is not None and not visible(found.customer_id)):
                 raise NotFound(f"no opt-in evidence request {request_id}")
-            if found.answered_at is not None:
-                raise Conflict(f"opt-in evidence request {request_id} was answered at "
-                               f"{found.answered_at:%Y-%m-%d %H:%M} UTC")
-            now = self._clock.now()
-            saved = uow.bulk.save_request(replace(found, answered_at=now, answered_by=author,
-                                                  evidence=evidence))
-            record(uow, self._clock, actor=author, action="bulk.optin.answer",
-                   subject_type="case", subject_id=found.case_id,
-                   data={"request_id": found.id, "via": via, "late": now > found.due_at})
+            saved = answer_request(uow, self._clock, found, evidence=evidence, author=author,
+                                   via=via)
             uow.commit()
         return saved
 

@@ -3,8 +3,10 @@ complainants onto the no-send list, the 24-hour opt-in clock, customer-scoped AP
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +21,9 @@ from abusedesk.interfaces.api.app import create_app
 from abusedesk.interfaces.api.wiring import access_service
 from abusedesk.interfaces.workers.cases import case_desk
 from abusedesk.interfaces.workers.complaints import complaint_processor
+from abusedesk.services.customers import sample_text
 from abusedesk.services.intake_records import ComplaintRecords
+from tests.support.cli import abusedesk
 
 COMPLAINANT = "Dana.Reader@mailbox-provider.example"
 
@@ -203,3 +207,61 @@ def test_a_customer_answers_its_own_optin_request_over_the_api(
     pending = client.get("/api/v1/customers/C-1001/optin-requests?open_only=true",
                          headers={"Authorization": f"Bearer {tokens['C-1001']}"})
     assert pending.json() == []
+
+
+def _with_optin_terms(container: Container, ref: str, deadline: str) -> None:
+    """The sample customers again, with ``ref``'s agreement overriding clause bulk-email.1."""
+    document = json.loads(sample_text())
+    (entry,) = [c for c in document["customers"] if c["ref"] == ref]
+    agreement = entry.setdefault("agreement", {})
+    agreement.setdefault("clauses", {})["bulk-email.1"] = {"deadline": deadline}
+    report = container.customers.import_text(json.dumps(document), fmt="json")
+    assert report.applied, report
+
+
+def test_the_customers_agreement_times_the_request(sample: Container,
+                                                   clock: FrozenClock) -> None:
+    _with_optin_terms(sample, "C-1001", "PT8H")
+    _submit(sample, fbl_report())
+    case = case_desk(sample).queries.list()[0].case
+    request = sample.optin.request(case.reference, COMPLAINANT, actor="cli:test")
+    assert request.due_at == clock.now() + timedelta(hours=8)
+    detail = case_desk(sample).queries.detail(case.reference)
+    (asked,) = [e for e in detail.history if e.action == "bulk.optin.request"]
+    assert asked.data["deadline"] == "customer agreement (8 hours)"
+
+
+def test_a_partners_agreement_times_its_customers_requests(sample: Container,
+                                                           clock: FrozenClock) -> None:
+    _with_optin_terms(sample, "P-2001", "PT12H")
+    _submit(sample, fbl_report("203.0.113.70"))  # Meadow Florists, below P-2001
+    case = case_desk(sample).queries.list()[0].case
+    assert case.customer_id == sample.customers.get("P-2001-01").id
+    request = sample.optin.request(case.reference, COMPLAINANT, actor="cli:test")
+    assert request.due_at == clock.now() + timedelta(hours=12)
+    clock.advance(timedelta(hours=12))
+    assert sample.optin.check_overdue().flagged == [request.id]
+
+
+def test_adding_counts_addresses_after_normalising(sample: Container) -> None:
+    outcome = sample.bulk.add("C-1001", ["A@Example.org", "a@example.org", "<a@EXAMPLE.org>"],
+                              actor="cli:test")
+    assert (len(outcome.added), outcome.already_listed) == (1, 0)
+    again = sample.bulk.add("C-1001", ["a@example.org", "B@example.org", "b@example.org"],
+                            actor="cli:test")
+    assert (len(again.added), again.already_listed) == (1, 1)
+
+
+def test_the_add_command_reports_what_it_did(database_url: str, tmp_path: Path) -> None:
+    env = {"ABUSEDESK_DATABASE_URL": database_url, "ABUSEDESK_DATA_DIR": str(tmp_path / "d")}
+    assert abusedesk("db", "upgrade", env=env).code == 0
+    sample_file = tmp_path / "customers.json"
+    sample_file.write_text(sample_text(), encoding="utf-8")
+    assert abusedesk("customers", "import", str(sample_file), env=env).code == 0
+    first = abusedesk("bulk", "no-send", "add", "C-1001", "A@example.org", "a@example.org",
+                      env=env)
+    assert first.code == 0, first.stderr
+    assert "1 added, 0 already listed" in first.stdout
+    second = abusedesk("bulk", "no-send", "add", "C-1001", "a@EXAMPLE.org", "c@example.org",
+                       env=env)
+    assert "1 added, 1 already listed" in second.stdout

@@ -136,6 +136,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # customer portal
     ("GET", "/portal"): CUSTOMERS,
     ("GET", "/portal/cases/{reference}"): CUSTOMERS,
+    ("GET", "/portal/bulk"): CUSTOMERS,
     ("POST", "/portal/cases/{reference}/respond"): CUSTOMERS,
 }
 

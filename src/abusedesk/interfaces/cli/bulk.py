@@ -61,9 +61,9 @@ def add_no_send(
 ) -> None:
     """Put addresses on the list; those already listed are left as they are."""
     with container_for_command() as container:
-        added = container.bulk.add(customer, addresses, actor=actor or default_actor(),
-                                   source=_source(source), note=note)
-    console.print(f"{len(added)} added, {len(set(addresses)) - len(added)} already listed")
+        outcome = container.bulk.add(customer, addresses, actor=actor or default_actor(),
+                                     source=_source(source), note=note)
+    console.print(f"{len(outcome.added)} added, {outcome.already_listed} already listed")
 
 
 @no_send_app.command("remove")
@@ -170,8 +170,11 @@ def request_optin(
     """Ask for the confirmed opt-in record of a recipient; due per clause bulk-email.1."""
     with container_for_command() as container:
         request = container.optin.request(case, address, actor=actor or default_actor())
+    told = f"; notice #{request.notice_id} queued to the customer's representative" \
+        if request.notice_id else ""
     console.print(f"request {request.id} for {escape(request.hint)}: due "
-                  f"{request.due_at:%Y-%m-%d %H:%M} UTC; the address is on the no-send list")
+                  f"{request.due_at:%Y-%m-%d %H:%M} UTC; the address is on the no-send list"
+                  f"{told}")
 
 
 @bulk_app.command("optin-requests")

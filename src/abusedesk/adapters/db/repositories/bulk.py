@@ -32,7 +32,7 @@ def _request(row: OptInRequestRow) -> OptInRequest:
         address_sha256=row.address_sha256, hint=row.hint, clause_id=row.clause_id,
         requested_at=row.requested_at, due_at=row.due_at, requested_by=row.requested_by,
         answered_at=row.answered_at, answered_by=row.answered_by, evidence=row.evidence,
-        overdue_at=row.overdue_at)
+        overdue_at=row.overdue_at, notice_id=row.notice_id)
 
 
 def _affiliate(row: AffiliateRow) -> Affiliate:
@@ -44,7 +44,7 @@ def _affiliate(row: AffiliateRow) -> Affiliate:
 
 _REQUEST_FIELDS = ("customer_id", "case_id", "address_sha256", "hint", "clause_id",
                    "requested_at", "due_at", "requested_by", "answered_at", "answered_by",
-                   "evidence", "overdue_at")
+                   "evidence", "overdue_at", "notice_id")
 
 
 class SqlBulkRepository:
@@ -103,11 +103,19 @@ class SqlBulkRepository:
         row = self.session.scalars(query.with_for_update() if for_update else query).first()
         return _request(row) if row else None
 
+    def request_for_notice(self, notice_id: int) -> OptInRequest | None:
+        row = self.session.scalars(select(OptInRequestRow).where(
+            OptInRequestRow.notice_id == notice_id)).first()
+        return _request(row) if row else None
+
     def requests(self, *, customer_id: int | None = None, case_id: int | None = None,
+                 customer_ids: Sequence[int] | None = None,
                  open_only: bool = False) -> Sequence[OptInRequest]:
         query = select(OptInRequestRow).order_by(OptInRequestRow.id)
         if customer_id is not None:
             query = query.where(OptInRequestRow.customer_id == customer_id)
+        if customer_ids is not None:
+            query = query.where(OptInRequestRow.customer_id.in_(list(customer_ids)))
         if case_id is not None:
             query = query.where(OptInRequestRow.case_id == case_id)
         if open_only:

@@ -56,6 +56,7 @@ class OptInRequestRow(Base):
     answered_by: Mapped[str | None] = mapped_column(String(320))
     evidence: Mapped[str | None] = mapped_column(Text)
     overdue_at: Mapped[datetime | None]
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
 
 
 class AffiliateRow(Base):

@@ -52,11 +52,14 @@ def upgrade() -> None:
         sa.Column("answered_by", sa.String(320), nullable=True),
         sa.Column("evidence", sa.Text(), nullable=True),
         sa.Column("overdue_at", UTCDateTime(), nullable=True),
+        sa.Column("notice_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_optin_requests"),
         sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
                                 name="fk_optin_requests_customer_id_customers"),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"],
                                 name="fk_optin_requests_case_id_cases"),
+        sa.ForeignKeyConstraint(["notice_id"], ["notices.id"],
+                                name="fk_optin_requests_notice_id_notices"),
     )
     op.create_index("ix_optin_requests_open_due", "optin_requests",
                     ["answered_at", "overdue_at", "due_at"])
