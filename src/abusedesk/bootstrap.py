@@ -34,6 +34,8 @@ from abusedesk.scanning.scan import Scanner
 from abusedesk.scanning.yara_rules import YaraEngine
 from abusedesk.services.blocklist_evidence import Reporter
 from abusedesk.services.blocklist_monitor import BlocklistMonitor
+from abusedesk.services.bulk import BulkService
+from abusedesk.services.bulk_optin import OptInService
 from abusedesk.services.customers import CustomerService
 from abusedesk.services.intake import IntakeService
 from abusedesk.services.policies import PolicyService
@@ -99,6 +101,17 @@ class Container:
     def scan_cases(self) -> ScanCases:
         """Scan findings into complaints on the ``scan`` channel (docs/scanning.md)."""
         return ScanCases(self.uow, self.intake, self.customers, reporter=self.settings.mail_from)
+
+    @property
+    def bulk(self) -> BulkService:
+        """No-send lists and affiliate registries (Bulk Emailers)."""
+        return BulkService(self.uow, self.clock)
+
+    @property
+    def optin(self) -> OptInService:
+        """Opt-in evidence requests, timed by the policy's clause bulk-email.1."""
+        return OptInService(self.uow, self.clock, promptly=self.settings.promptly_deadline,
+                            leads=tuple(self.settings.reminder_leads))
 
     def close(self) -> None:
         self.engine.dispose()

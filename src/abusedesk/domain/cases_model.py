@@ -125,6 +125,7 @@ class Notice:
 class ResponseKind(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     REMEDY = "remedy"  # the customer reports what it did, with evidence
+    OPTIN_EVIDENCE = "optin-evidence"  # answers an opt-in evidence request of the case
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,10 +30,12 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"  # the deadline is near
     ESCALATION = "escalation"  # the deadline passed; the next rung of the ladder
     ACKNOWLEDGEMENT = "acknowledgement"  # to the complainant, with the reference
+    OPTIN_REQUEST = "optin-request"  # confirmed opt-in evidence asked for (Bulk Emailers 1)
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return "Opt-in evidence request" if self is NoticeKind.OPTIN_REQUEST \
+            else self.value.capitalize()
 
 
 class NoticeStatus(StrEnum):

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from abusedesk.domain.blocklists import ListingChange, ListingStatus, StoredListing, SweepRecord
+from abusedesk.domain.bulk import BulkRepository
 from abusedesk.domain.cases_ports import (
     AuditRepository,
     CaseRepository,
@@ -280,6 +281,7 @@ class UnitOfWork(Protocol):
     enforcement: EnforcementRepository
     audit: AuditRepository
     blocklists: BlocklistRepository
+    bulk: BulkRepository
 
     def enqueue(self, task: str, args: Mapping[str, Any], *, lock: str | None = None,
                 run_at: datetime | None = None) -> None:

@@ -97,6 +97,36 @@ def find_case(uow: UnitOfWork, reference: str, *, for_update: bool = False) -> C
     return case
 
 
+def customer_chain(uow: UnitOfWork, customer_id: int,
+                   cache: dict[int, Customer | None] | None = None) -> list[Customer]:
+    """The customer, then each party above it: the Customer's Agreement of the nearest one
+    that speaks to a question wins (a partner's terms cover its customers)."""
+    cache = {} if cache is None else cache
+    chain: list[Customer] = []
+    current: int | None = customer_id
+    while current is not None and all(member.id != current for member in chain):
+        if current not in cache:
+            cache[current] = uow.customers.get(current)
+        customer = cache[current]
+        if customer is None:
+            break
+        chain.append(customer)
+        current = customer.parent_id
+    return chain
+
+
+def agreement_terms(uow: UnitOfWork, customer_id: int, clause_id: str,
+                    cache: dict[int, Customer | None] | None = None) -> ClauseTerms | None:
+    """The agreement's terms overriding ``clause_id`` for the customer: its own, else its
+    partner's. With ``deadline_terms`` this is how every deadline honours the agreement
+    (cases here, opt-in evidence requests in ``abusedesk.services.bulk_optin``)."""
+    for customer in customer_chain(uow, customer_id, cache):
+        terms = customer.agreement.terms_for(clause_id)
+        if terms is not None:
+            return terms
+    return None
+
+
 class CaseService:
     def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock,
                  settings: CaseSettings) -> None:
@@ -159,7 +189,7 @@ class CaseService:
             decision = decide_aggregation(case.snapshot if case else None, event.event_time,
                                           self._settings.reopen_window, covered=covered)
             if decision.kind in (AggregationKind.OPEN, AggregationKind.OPEN_LINKED):
-                override = self._terms(uow, customers, key.customer_id, clause.id)
+                override = agreement_terms(uow, key.customer_id, clause.id, customers)
                 case = self._open(uow, key, party_id, clause, stored, event, override,
                                   previous=decision.case_id, reason=decision.reason)
                 (report.covered if covered else report.opened).append(case.reference)
@@ -241,31 +271,6 @@ class CaseService:
         queue_case_notice(uow, self._clock, case, NoticeKind.NOTICE,
                           complaint_id=event.complaint_id, requested_by=SYSTEM_ACTOR)
 
-    def _chain(self, uow: UnitOfWork, cache: dict[int, Customer | None],
-               customer_id: int) -> list[Customer]:
-        """The customer, then each party above it: the Customer's Agreement of the
-        nearest one that speaks to a question wins (a partner's terms cover its customers)."""
-        chain: list[Customer] = []
-        current: int | None = customer_id
-        while current is not None and all(member.id != current for member in chain):
-            if current not in cache:
-                cache[current] = uow.customers.get(current)
-            customer = cache[current]
-            if customer is None:
-                break
-            chain.append(customer)
-            current = customer.parent_id
-        return chain
-
-    def _terms(self, uow: UnitOfWork, cache: dict[int, Customer | None], customer_id: int,
-               clause_id: str) -> ClauseTerms | None:
-        """The agreement's terms for the clause: the customer's own, else its partner's."""
-        for customer in self._chain(uow, cache, customer_id):
-            terms = customer.agreement.terms_for(clause_id)
-            if terms is not None:
-                return terms
-        return None
-
     def _consent(self, uow: UnitOfWork, cache: dict[int, Customer | None], key: CaseKey,
                  clause: Clause, event: StoredEvent) -> Consent | None:
         """A written consent of the customer (or a partner above it) covering the event."""
@@ -274,7 +279,7 @@ class CaseService:
         if not kinds:
             return None
         resources = [key.offender] + [value for value in (event.ip, event.domain) if value]
-        for customer in self._chain(uow, cache, key.customer_id):
+        for customer in customer_chain(uow, key.customer_id, cache):
             consent = covering_consent(customer.consents, kinds=kinds, resources=resources,
                                        at=event.event_time)
             if consent is not None:

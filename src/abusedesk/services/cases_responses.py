@@ -5,7 +5,10 @@ customer portal and API hold a customer or partner token instead. Either way the
 arrives here as a ``ResponseGrant`` for one case and one party, and moves the case:
 acknowledging makes it ``acknowledged`` (the deadline still runs); reporting a remedy
 makes it ``resolved`` (the deadline stops) until staff close it, or send it back to
-``awaiting-customer`` when the remedy is not enough.
+``awaiting-customer`` when the remedy is not enough. The same answer can carry the
+evidence an open opt-in evidence request of the case asks for (``answer_optin``): it is
+kept as an answer of the case, files and all, and answers the request; the case's state
+does not change.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from abusedesk.domain.bulk import OptInRequest
 from abusedesk.domain.cases import RESPONSE_STATES, CaseState
 from abusedesk.domain.cases_links import (
     InvalidLink,
@@ -24,9 +28,10 @@ from abusedesk.domain.cases_links import (
 )
 from abusedesk.domain.cases_model import Case, CaseResponse, EvidenceFile, ResponseKind
 from abusedesk.domain.clock import Clock
-from abusedesk.domain.errors import Conflict, InputLimitExceeded, InvalidInput
+from abusedesk.domain.errors import Conflict, InputLimitExceeded, InvalidInput, NotFound
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.services.audit import record
+from abusedesk.services.bulk_optin import answer_request, checked_evidence
 from abusedesk.services.cases import find_case, move
 
 MAX_TEXT = 20_000
@@ -55,6 +60,7 @@ class ResponseView:
     grant: ResponseGrant
     case: Case
     responses: Sequence[CaseResponse]
+    optin_requests: Sequence[OptInRequest] = ()  # the case's open ones
 
 
 class ResponseService:
@@ -93,7 +99,8 @@ class ResponseService:
     def view(self, grant: ResponseGrant) -> ResponseView:
         with self._uow() as uow:
             case = self._granted_case(uow, grant, for_update=False, answering=None)
-            return ResponseView(grant, case, uow.cases.responses(case.id))
+            return ResponseView(grant, case, uow.cases.responses(case.id),
+                                uow.bulk.requests(case_id=case.id, open_only=True))
 
     def acknowledge(self, grant: ResponseGrant, *, author: str, text: str = "",
                     via: str = "link") -> Case:
@@ -109,6 +116,36 @@ class ResponseService:
             raise InvalidInput("describe the remedy: what was found, and what was done")
         return self._answer(grant, ResponseKind.REMEDY, author=author, text=text, via=via,
                             evidence=evidence)
+
+    def answer_optin(self, grant: ResponseGrant, request_id: int, *, author: str, text: str,
+                     evidence: Sequence[EvidenceFile] = (), via: str = "link") -> OptInRequest:
+        """Answer an open opt-in evidence request of the grant's case: ``text`` says where
+        the confirmed opt-in record is or what it shows, ``evidence`` files may carry it.
+        Kept as an answer of the case (files included); the case's state is unchanged."""
+        author = " ".join(author.split())[:320] or "customer representative"
+        if len(text) > MAX_TEXT:
+            raise InputLimitExceeded(f"the answer is longer than {MAX_TEXT} characters")
+        text = checked_evidence(text)
+        files = self._checked(evidence)
+        with self._uow() as uow:
+            case = self._granted_case(uow, grant, for_update=True, answering=None)
+            request = uow.bulk.request(request_id, for_update=True)
+            if request is None or request.case_id != case.id:
+                raise NotFound(f"case {case.reference} has no opt-in evidence request "
+                               f"{request_id}")
+            response = uow.cases.add_response(
+                case_id=case.id, kind=ResponseKind.OPTIN_EVIDENCE, party_id=grant.party_id,
+                author=author, text=text, via=via, at=self._clock.now(), evidence=files)
+            record(uow, self._clock, actor=f"customer:{grant.party_id}:{author}",
+                   action=f"case.{ResponseKind.OPTIN_EVIDENCE.value}", subject_type="case",
+                   subject_id=case.id,
+                   data={"response_id": response.id, "via": via, "request_id": request.id,
+                         "evidence": [list(item) for item in response.evidence]})
+            kept = f"[case answer {response.id}, {len(files)} file(s)]"
+            saved = answer_request(uow, self._clock, request,
+                                   evidence=f"{text[:1950]}\n{kept}", author=author, via=via)
+            uow.commit()
+        return saved
 
     def _answer(self, grant: ResponseGrant, kind: ResponseKind, *, author: str, text: str,
                 via: str, evidence: Sequence[EvidenceFile]) -> Case:

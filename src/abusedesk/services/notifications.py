@@ -61,6 +61,9 @@ class NotificationService:
             if kind is NoticeKind.ACKNOWLEDGEMENT:
                 raise InvalidInput("acknowledgements go to complainants, not to a case's "
                                    "customer")
+            if kind is NoticeKind.OPTIN_REQUEST:
+                raise InvalidInput("an opt-in evidence request is mailed when it is made, "
+                                   "about that request")
             serial = self._clock.now().isoformat()
             notice = queue_case_notice(uow, self._clock, case, kind, complaint_id=None,
                                        requested_by=actor, serial=serial)

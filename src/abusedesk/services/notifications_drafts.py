@@ -2,8 +2,9 @@
 
 ``DraftBuilder.build`` reads (inside the sender's transaction) the case, the clause of the
 policy version the case was opened under, the party to tell and its representative, and
-the complaint; it returns a ``Draft`` ready to assemble, or a ``Refusal`` saying why the
-notice must not go (no representative, an auto-submitted complaint, ...).
+the complaint (or, for an opt-in evidence request, the request the notice is about); it
+returns a ``Draft`` ready to assemble, or a ``Refusal`` saying why the notice must not go
+(no representative, an auto-submitted complaint, a request answered meanwhile, ...).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from email.policy import compat32
 from email.utils import format_datetime
 from typing import Any
 
+from abusedesk.domain.bulk import OptInRequest
 from abusedesk.domain.cases_model import Case, Notice
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.complaints import ComplaintRecord, ContentType, header_block
@@ -122,6 +124,14 @@ class DraftBuilder:
         original = None if case.restricted else self._original(uow, notice, case)
         complaint = original[1] if original else None
         context = self._case_context(uow, case, clause, policy.policy, policy.label, now)
+        if notice.kind is NoticeKind.OPTIN_REQUEST:
+            request = uow.bulk.request_for_notice(notice.id)
+            if request is None:
+                return Refusal("no opt-in evidence request names this notice", needs_staff=True)
+            if request.answered_at is not None:
+                return Refusal(f"opt-in evidence request {request.id} was answered before "
+                               "the notice went")
+            context["optin"] = self._optin_context(request)
         context.update(
             party={"name": party.name, "representative": representative.name},
             customer={"name": customer.name if customer else party.name},
@@ -172,6 +182,16 @@ class DraftBuilder:
             "respond_url": link.url, "respond_expires_at": link.expires_at, "offences": offences,
             "action": action, "next_action": case.next_action.value if case.next_action else None,
             "restricted": case.restricted,
+        }
+
+    def _optin_context(self, request: OptInRequest) -> dict[str, Any]:
+        return {
+            "id": request.id, "hint": request.hint, "address_sha256": request.address_sha256,
+            "clause_id": request.clause_id, "requested_at": request.requested_at,
+            "due_at": request.due_at,
+            "deadline": describe_duration(request.due_at - request.requested_at),
+            "api_url": f"{self._settings.public_url.rstrip('/')}/api/v1/optin-requests/"
+                       f"{request.id}/evidence",
         }
 
     def _original(self, uow: UnitOfWork, notice: Notice,

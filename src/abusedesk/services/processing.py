@@ -3,8 +3,10 @@
 ``ComplaintProcessor.process`` reads a complaint's exact bytes, parses them, classifies each
 event under the policy version in force at the event's time, resolves its offender to the
 customer who held it then, and stores the events with the complaint's new status in one
-transaction. What cannot be parsed is quarantined with the parser's reason; ``replay``
-(``abusedesk.services.intake_records``) runs it again after a fix.
+transaction, together with the complainants that spam reports name, who go on the no-send
+list of the customer (``abusedesk.services.bulk``). What cannot be parsed is quarantined
+with the parser's reason; ``replay`` (``abusedesk.services.intake_records``) runs it again
+after a fix.
 
 The job is idempotent: it works only on a complaint still ``received``, and the final
 transaction locks the complaint row and checks that again, so a job run twice after a crash
@@ -36,6 +38,7 @@ from abusedesk.domain.errors import AbuseDeskError, ParseError, StorageError
 from abusedesk.domain.events import Event, classify_pair
 from abusedesk.domain.ports import StoredPolicy, UnitOfWork
 from abusedesk.domain.resolution import Resolution, Resolver
+from abusedesk.services.bulk import suppress_complainants
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +156,10 @@ class ComplaintProcessor:
                 # Another run finished first while this one parsed; keep its result.
                 return ProcessingResult(record.id, Outcome.SKIPPED)
             uow.events.replace_for_complaint(record.id, events, created_at=now)
+            # Complainants go on the customer's no-send list with the events, or not at all.
+            suppress_complainants(uow, complaint_id=record.id,
+                                  format=parsed.format if parsed else None, events=events,
+                                  clock=self._clock)
             uow.complaints.record_outcome(
                 record.id, status=_STATUS_AFTER[outcome], processed_at=now,
                 reason=reason[:MAX_REASON] if reason else None,

@@ -86,6 +86,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/customers/{ref_or_id}"): TOKEN_HOLDERS,
     ("GET", "/api/v1/customers/{ref_or_id}/assets"): TOKEN_HOLDERS,
     ("POST", "/api/v1/customers/import"): SUPERVISORS,
+    # API: bulk email (customers see their own lists and requests; only they answer)
+    ("GET", "/api/v1/customers/{ref_or_id}/no-send"): TOKEN_HOLDERS,
+    ("POST", "/api/v1/customers/{ref_or_id}/no-send/check"): TOKEN_HOLDERS,
+    ("GET", "/api/v1/customers/{ref_or_id}/optin-requests"): TOKEN_HOLDERS,
+    ("POST", "/api/v1/optin-requests/{request_id}/evidence"): CUSTOMERS,
     # API: policy (everyone reads the policy that binds them; admins change it)
     ("GET", "/api/v1/policies"): TOKEN_HOLDERS,
     ("GET", "/api/v1/policies/in-force"): TOKEN_HOLDERS,
@@ -131,6 +136,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # customer portal
     ("GET", "/portal"): CUSTOMERS,
     ("GET", "/portal/cases/{reference}"): CUSTOMERS,
+    ("GET", "/portal/bulk"): CUSTOMERS,
     ("POST", "/portal/cases/{reference}/respond"): CUSTOMERS,
 }
 

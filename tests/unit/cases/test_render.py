@@ -106,5 +106,25 @@ def test_a_missing_template_directory_is_a_configuration_error(tmp_path: Path) -
 @pytest.mark.parametrize("kind", list(NoticeKind))
 def test_every_kind_has_a_built_in_template(kind: NoticeKind) -> None:
     extra = {"references": ["AD-2026-000001"]} if kind is NoticeKind.ACKNOWLEDGEMENT else {}
+    if kind is NoticeKind.OPTIN_REQUEST:
+        extra = {"optin": OPTIN}
     rendered = NoticeRenderer().render(kind, context(**extra), clause_id="conduct.5a")
     assert rendered.subject and rendered.text.strip()
+
+
+OPTIN = {"id": 7, "hint": "d***@mailbox-provider.example", "address_sha256": "cd" * 32,
+         "clause_id": "bulk-email.1", "requested_at": T0, "due_at": T0 + timedelta(hours=24),
+         "deadline": "24 hours",
+         "api_url": "https://abuse.provider.example/api/v1/optin-requests/7/evidence"}
+
+
+def test_the_optin_request_notice_names_the_address_deadline_and_both_ways_to_answer() -> None:
+    rendered = NoticeRenderer().render(NoticeKind.OPTIN_REQUEST, context(optin=OPTIN),
+                                       clause_id="conduct.5a")
+    assert rendered.subject == ("[AD-2026-000001] Opt-in evidence requested for "
+                                "d***@mailbox-provider.example - due 2026-03-03 09:30 UTC")
+    assert "within 24 hours, by 2026-03-03 09:30 UTC" in rendered.text
+    assert "https://abuse.provider.example/respond/v1.a.b" in rendered.text
+    assert "POST https://abuse.provider.example/api/v1/optin-requests/7/evidence" \
+        in rendered.text
+    assert "@mailbox-provider.example" in rendered.text and "dana" not in rendered.text

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from abusedesk.adapters.db.repositories.access import SqlAccessRepository
 from abusedesk.adapters.db.repositories.audit import SqlAuditRepository
 from abusedesk.adapters.db.repositories.blocklists import SqlBlocklistRepository
+from abusedesk.adapters.db.repositories.bulk import SqlBulkRepository
 from abusedesk.adapters.db.repositories.cases import SqlCaseRepository
 from abusedesk.adapters.db.repositories.cases_enforcement import SqlEnforcementRepository
 from abusedesk.adapters.db.repositories.cases_notices import SqlNoticeRepository
@@ -49,6 +50,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.enforcement = SqlEnforcementRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
         self.blocklists = SqlBlocklistRepository(self.session)
+        self.bulk = SqlBulkRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

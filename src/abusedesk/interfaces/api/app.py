@@ -37,6 +37,7 @@ STATIC_PATH = "/static"
 API_ROUTERS = (
     "access",
     "actions",
+    "bulk",
     "cases",
     "complaints",
     "customers",

@@ -245,12 +245,18 @@ def refer(
 
 @cases_app.command("check-deadlines")
 def check_deadlines() -> None:
-    """Run the periodic deadline check now (reminders, escalations)."""
+    """Run the periodic deadline check now (reminders, escalations, overdue opt-in
+    evidence requests)."""
     with container_for_command() as container:
         report = case_desk(container).deadlines.check()
+        overdue = container.optin.check_overdue()
     console.print(f"{report.checked} checked; reminded: {', '.join(report.reminded) or '-'}; "
                   f"escalated: {', '.join(report.escalated) or '-'}; ladder exhausted: "
                   f"{', '.join(report.exhausted) or '-'}")
+    if overdue.flagged:
+        console.print(f"opt-in evidence overdue: request(s) "
+                      f"{', '.join(map(str, overdue.flagged))}; escalated: "
+                      f"{', '.join(overdue.escalated) or '-'}")
 
 
 @cases_app.command("aggregate")

@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "cases",
     "audit",
     "blocklists",
+    "bulk",
     "serve",
     "users",
     "shadowserver",

@@ -5,7 +5,8 @@
 - ``notices.send`` (``notice_id``): render and send one queued notice through the relay;
   a relay that is down makes the job fail and retry with backoff.
 - ``cases.deadlines`` (periodic, ``ABUSEDESK_DEADLINE_CHECK_CRON``, default every minute):
-  reminders and escalations.
+  reminders and escalations, and opt-in evidence requests left unanswered past their due
+  time (``abusedesk.services.bulk_optin``), which escalate their cases.
 
 ``case_desk(container)`` builds the case services once per container; the CLI and the
 HTTP interfaces use it too.
@@ -95,8 +96,12 @@ def deadline_schedule(settings: Settings) -> str:
 
 @task(DEADLINES_TASK, retries=1, cron=deadline_schedule)
 def check_deadlines(container: Container, *, timestamp: int | None = None) -> None:
-    """Reminders and escalations due now."""
+    """Reminders and escalations due now; overdue opt-in evidence requests."""
     report = case_desk(container).deadlines.check()
     if report.reminded or report.escalated or report.exhausted:
         log.info("deadlines: %d checked, reminded %s, escalated %s, ladder exhausted %s",
                  report.checked, report.reminded, report.escalated, report.exhausted)
+    overdue = container.optin.check_overdue()
+    if overdue.flagged:
+        log.info("opt-in evidence overdue: requests %s; escalated %s", overdue.flagged,
+                 overdue.escalated)

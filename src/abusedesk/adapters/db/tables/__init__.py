@@ -8,6 +8,7 @@ from abusedesk.adapters.db.tables import (  # noqa: F401  # noqa: F401  # noqa: 
     access,  # noqa: F401
     audit,
     blocklists,  # noqa: F401
+    bulk,  # noqa: F401
     cases,
     complaints,
     customers,  # noqa: F401

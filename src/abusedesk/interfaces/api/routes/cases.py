@@ -68,9 +68,14 @@ class NoticeQueuedOut(BaseModel):
 
 
 class ResponseIn(BaseModel):
-    kind: str = Field(description="acknowledge, or remedy (what was found and done)")
+    kind: str = Field(description="acknowledge, remedy (what was found and done), or "
+                                  "optin-evidence (answers the opt-in evidence request "
+                                  "optin_request: text says where the confirmed opt-in "
+                                  "record is or what it shows)")
     author: str = Field(min_length=1, max_length=320, description="who answers")
     text: str = Field("", max_length=20_000)
+    optin_request: int | None = Field(None, description="the opt-in evidence request of "
+                                                        "this case answered (optin-evidence)")
 
 
 @router.get("", response_model=list[CaseOut], summary="The case queue (open cases by default)")
@@ -180,7 +185,7 @@ def refer(request: Request, reference: str, body: Annotated[ReferralIn, Body()],
                  "application/json": {"schema": ResponseIn.model_json_schema()},
                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                      "kind": {"type": "string"}, "author": {"type": "string"},
-                     "text": {"type": "string"},
+                     "text": {"type": "string"}, "optin_request": {"type": "integer"},
                      "evidence": {"type": "array",
                                   "items": {"type": "string", "format": "binary"}}}}}}}})
 async def respond(request: Request, reference: str,
@@ -211,8 +216,10 @@ async def read_answer(request: Request) -> tuple[ResponseIn, list[EvidenceFile]]
     form = await request.form(max_files=MAX_EVIDENCE_FILES, max_fields=20)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        answer = ResponseIn(kind=values.get("kind", ""), author=values.get("author", ""),
-                            text=values.get("text", ""))
+        answer = ResponseIn.model_validate({
+            "kind": values.get("kind", ""), "author": values.get("author", ""),
+            "text": values.get("text", ""),
+            "optin_request": values.get("optin_request", "").strip() or None})
     except ValueError as error:
         raise InvalidInput(f"the answer is not valid: {error}") from None
     for upload in form.getlist("evidence"):
@@ -239,11 +246,18 @@ def submit_answer(services: Any, principal: Principal, reference: str, answer: R
 
 def record_answer(responses: Any, grant: Any, answer: ResponseIn, files: list[EvidenceFile], *,
                   author: str, via: str) -> None:
-    """Record ``answer`` under ``grant``: an acknowledgement, or a remedy with its files."""
+    """Record ``answer`` under ``grant``: an acknowledgement, a remedy with its files, or
+    the evidence an opt-in evidence request of the case asks for."""
     kind = answer.kind.strip().lower()
     if kind == "acknowledge":
         responses.acknowledge(grant, author=author, text=answer.text, via=via)
     elif kind == "remedy":
         responses.report_remedy(grant, author=author, text=answer.text, evidence=files, via=via)
+    elif kind == "optin-evidence":
+        if answer.optin_request is None:
+            raise InvalidInput("say which opt-in evidence request this answers "
+                               "(optin_request)")
+        responses.answer_optin(grant, answer.optin_request, author=author, text=answer.text,
+                               evidence=files, via=via)
     else:
-        raise InvalidInput("kind must be 'acknowledge' or 'remedy'")
+        raise InvalidInput("kind must be 'acknowledge', 'remedy' or 'optin-evidence'")

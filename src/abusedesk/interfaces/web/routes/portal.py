@@ -1,12 +1,14 @@
 """The customer portal: a representative signs in with the customer's access key, sees the
 customer's cases (a partner: its own and its customers'), and answers them; the signed
-response link from a notice opens one case's answer form without signing in."""
+response link from a notice opens one case's answer form without signing in. The bulk
+e-mail page shows a customer's master no-send list and the open opt-in evidence requests
+(answered through the case's answer form)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -76,10 +78,12 @@ def portal_home(request: Request, state: str = "", principal: Principal = portal
 @router.get("/portal/cases/{reference}")
 def portal_case(request: Request, reference: str, done: str = "",
                 principal: Principal = portal()) -> Response:
-    detail = customer_view(case_detail(services_of(request), principal, reference), principal)
+    services = services_of(request)
+    detail = customer_view(case_detail(services, principal, reference), principal)
     return render(request, "portal_case.html", {
         "detail": detail, "case": detail.case, "timeline": timeline(detail, staff=False),
         "done": done[:200], "form_action": f"/portal/cases/{detail.case.reference}/respond",
+        "optin_requests": services.optin.case_requests(detail.case.id, open_only=True),
     })
 
 
@@ -91,6 +95,27 @@ async def portal_respond(request: Request, reference: str,
     await run_in_threadpool(submit_answer, services, principal, reference, answer, files,
                             "portal")
     return RedirectResponse(f"/portal/cases/{reference}?done=thank+you", status_code=303)
+
+
+#: No-send entries shown on the page (newest first); the API and export give them all.
+PORTAL_NO_SEND_ROWS = 500
+
+
+@router.get("/portal/bulk")
+def portal_bulk(request: Request, customer: Annotated[str, Query(max_length=100)] = "",
+                principal: Principal = portal()) -> Response:
+    services = services_of(request)
+    names = services.customers.names(principal.customer_ids or ())
+    chosen = services.bulk.customer(customer) if customer else None
+    if chosen is not None:
+        principal.require_customer(chosen.id, f"customer {customer!r}")
+    customer_id = chosen.id if chosen is not None else principal.customer_id
+    entries = list(services.bulk.no_send(str(customer_id))[1]) if customer_id else []
+    return render(request, "portal_bulk.html", {
+        "names": names, "customer_id": customer_id, "total": len(entries),
+        "entries": entries[::-1][:PORTAL_NO_SEND_ROWS],
+        "requests": services.optin.open_requests(sorted(names)),
+    })
 
 
 def _grant(services: Any, token: str) -> Any:
@@ -111,6 +136,7 @@ def link_page(request: Request, token: str, done: str = "",
     return render(request, "portal_case.html", {
         "detail": None, "case": view.case, "responses": view.responses, "timeline": [],
         "done": done[:200], "form_action": f"/respond/{token}",
+        "optin_requests": view.optin_requests,
     })
 
 
