@@ -7,8 +7,11 @@ keep a full card number or IBAN by mistake.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+_NON_DIGIT = re.compile(r"\D")
 
 
 class FindingKind(StrEnum):
@@ -56,6 +59,11 @@ class Finding:
         }
 
 
+def digits_of(written: str) -> str:
+    """The digits of a number as written, its spaces, dashes and brackets dropped."""
+    return _NON_DIGIT.sub("", written)
+
+
 def mask(value: str, *, keep: int = 4) -> str:
     """``value`` without separators, every character but the last ``keep`` as ``*``."""
     compact = "".join(ch for ch in value if ch.isalnum())
@@ -68,8 +76,3 @@ def mask_email(address: str) -> str:
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}"
 
-
-def context_before(text: str, offset: int, words: tuple[str, ...], *, span: int = 40) -> bool:
-    """True when one of ``words`` (lower case) appears in the ``span`` characters before."""
-    window = text[max(0, offset - span) : offset].lower()
-    return any(word in window for word in words)

@@ -3,7 +3,10 @@
 Written solid (``DE89370400440532013000``) or in groups of four (``DE89 3704 0044 ...``),
 upper or lower case. The country must be one whose length is known here; the value must
 be exactly that long and followed by no further letter or digit, and its check digits
-must give 1 modulo 97.
+must give 1 modulo 97. Where a country's account part is digits only (``NUMERIC_BBAN``),
+a letter there refuses the value, so hexadecimal ids (``be12...``) are not taken. The example
+IBANs of standards and bank documentation, and values labelled as test data
+(``context.FAKE_WORDS``), are refused: they fill source code and fixtures.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from abusedesk.scanning.findings import Hit, context_before, mask
+from abusedesk.scanning.context import FAKE_WORDS, label, names_any
+from abusedesk.scanning.findings import Hit, mask
 
 DETECTOR = "iban"
 
@@ -27,8 +31,23 @@ LENGTHS: dict[str, int] = {
     "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24, "XK": 20,
 }
 
+#: Countries whose BBAN (the part after the check digits) is all digits.
+NUMERIC_BBAN = frozenset({
+    "AT", "BA", "BE", "CZ", "DE", "DK", "EE", "EG", "ES", "FI", "FO", "GL", "HR", "HU", "IL",
+    "IS", "LT", "ME", "NO", "PL", "PT", "RS", "SE", "SI", "SK", "TN", "XK",
+})
+#: Example IBANs printed in standards, registries and bank documentation.
+EXAMPLES = frozenset({
+    "DE89370400440532013000", "GB82WEST12345698765432", "GB29NWBK60161331926819",
+    "FR1420041010050500013M02606", "NL91ABNA0417164300", "BE68539007547034",
+    "ES9121000418450200051332", "IT60X0542811101000000123456", "AT611904300234573201",
+    "CH9300762011623852957", "PL61109010140000071219812874", "SE4550000000058398257466",
+    "DK5000400440116243", "FI2112345600000785", "NO9386011117947", "IE29AIBK93115212345678",
+    "PT50000201231234567890154", "LU280019400644750000",
+})
+
 _START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})")
-_CONTEXT = ("iban", "account", "konto", "compte", "cuenta", "bank", "sepa")
+_CONTEXT = frozenset({"iban", "account", "konto", "compte", "cuenta", "bank", "sepa"})
 
 
 def checksum_ok(iban: str) -> bool:
@@ -73,8 +92,13 @@ def find_ibans(text: str) -> Iterator[Hit]:
         if taken is None:
             continue
         value = taken[0].upper()
-        if not value[4:].isalnum() or not checksum_ok(value):
+        if country in NUMERIC_BBAN and not value[4:].isdigit():
             continue
-        confidence = 0.95 if context_before(text, match.start(), _CONTEXT) else 0.85
+        if value in EXAMPLES or not checksum_ok(value):
+            continue
+        words = label(text, match.start())
+        if names_any(words, FAKE_WORDS):
+            continue
+        confidence = 0.95 if names_any(words, _CONTEXT) else 0.85
         yield Hit(DETECTOR, mask(value), match.start(), taken[1] - match.start(), confidence,
                   country)

@@ -6,7 +6,9 @@
 * Passport numbers after "passport" (or its German, French, Spanish words): one or two
   letters then six to eight digits, or eight or nine digits.
 
-Without the word these patterns are phone extensions, invoice and order numbers.
+The word must be in the value's label (``context.label``: the words just before it, or
+its column's header, so every row of an ``ssn`` column counts). Without the word these
+patterns are phone extensions, invoice and order numbers.
 """
 
 from __future__ import annotations
@@ -14,18 +16,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from abusedesk.scanning.findings import Hit, context_before, mask
+from abusedesk.scanning.context import label, mentions_any, named_as
+from abusedesk.scanning.findings import Hit, mask
 
 SSN = "ssn"
 PASSPORT = "passport"
 
 _SSN = re.compile(r"(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])")
-_SSN_WORDS = ("ssn", "social security", "soc sec", "ss#", "ss no")
+_SSN_WORDS = frozenset({"ssn", "social security", "soc sec", "ss"})
 #: Numbers printed on sample cards and in advertising, never a person's.
 _SSN_SAMPLES = frozenset({"078051120", "219099999", "123456789"})
 
 _PASSPORT = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d{6,8}|\d{8,9})(?![\w-])")
-_PASSPORT_WORDS = ("passport", "reisepass", "passeport", "pasaporte", "passaporto")
+_PASSPORT_WORDS = frozenset({"passport", "reisepass", "passeport", "pasaporte", "passaporto"})
 
 
 def ssn_ok(area: str, group: str, serial: str) -> bool:
@@ -39,8 +42,10 @@ def ssn_ok(area: str, group: str, serial: str) -> bool:
 
 def find_ssns(text: str) -> Iterator[Hit]:
     """US Social Security numbers after an SSN word, masked to their last four digits."""
+    if not mentions_any(text, _SSN_WORDS):
+        return
     for match in _SSN.finditer(text):
-        if not context_before(text, match.start(), _SSN_WORDS):
+        if not named_as(label(text, match.start()), _SSN_WORDS):
             continue
         area, separator, group, serial = match.groups()
         if not ssn_ok(area, group, serial):
@@ -52,8 +57,10 @@ def find_ssns(text: str) -> Iterator[Hit]:
 
 def find_passports(text: str) -> Iterator[Hit]:
     """Passport numbers after a passport word, masked to their last four characters."""
+    if not mentions_any(text, _PASSPORT_WORDS):
+        return
     for match in _PASSPORT.finditer(text):
-        if not context_before(text, match.start(), _PASSPORT_WORDS, span=30):
+        if not named_as(label(text, match.start()), _PASSPORT_WORDS):
             continue
         value = match.group(1).upper()
         if len(set(value)) == 1:

@@ -6,7 +6,9 @@ so a card number is not also reported as a phone number, nor an SSN as a passpor
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 
 from abusedesk.scanning.cards import find_cards
 from abusedesk.scanning.emails import find_emails
@@ -23,14 +25,21 @@ DETECTORS: tuple[Detector, ...] = (
 )
 
 
-def find_pii(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[Hit]:
-    """Every PII hit in ``text``, ordered by offset; overlaps go to the earlier detector."""
-    kept: list[tuple[int, int, Hit]] = []
-    for detector in detectors:
-        for hit in detector(text):
-            end = hit.offset + hit.length
-            if any(start < end and hit.offset < stop for start, stop, _ in kept):
-                continue
-            kept.append((hit.offset, end, hit))
-    return [hit for _, _, hit in sorted(kept, key=lambda item: item[0])]
+def find_pii(text: str, detectors: Iterable[Detector] = DETECTORS, *,
+             limit: int | None = None) -> list[Hit]:
+    """Every PII hit in ``text``, ordered by offset; overlaps go to the earlier detector.
 
+    With ``limit``, each detector stops after ``limit`` hits (a caller keeping ``limit``
+    hits needs no more, and a file of a million addresses costs no more than its first).
+    """
+    kept: list[tuple[int, int, Hit]] = []  # disjoint, sorted by start (so by end too)
+    for detector in detectors:
+        for hit in islice(detector(text), limit):
+            end = hit.offset + hit.length
+            index = bisect_right(kept, hit.offset, key=lambda item: item[0])
+            if index and kept[index - 1][1] > hit.offset:
+                continue  # overlaps the hit starting before it
+            if index < len(kept) and kept[index][0] < end:
+                continue  # overlaps the hit starting after it
+            insort(kept, (hit.offset, end, hit), key=lambda item: item[0])
+    return [hit for _, _, hit in kept]

@@ -18,7 +18,7 @@ from email.message import Message
 
 from abusedesk.domain.errors import AbuseDeskError
 from abusedesk.parsers import mime
-from abusedesk.parsers.limits import Limits, safe_gunzip, safe_untar, safe_unzip
+from abusedesk.parsers.limits import Limits, looks_like_tar, safe_gunzip, safe_untar, safe_unzip
 
 #: Separates a container from a member in a location: ``dump.zip!/users.csv``.
 INSIDE = "!/"
@@ -36,10 +36,12 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Unscanned:
-    """Something that was not (or not wholly) scanned, and why."""
+    """Something that was not (or not wholly) scanned, and why; ``failed`` when a scanner
+    broke on it (rather than a bound or a corrupt archive stopping it)."""
 
     location: str
     reason: str
+    failed: bool = False
 
 
 def container_kind(name: str, data: bytes) -> str | None:
@@ -48,7 +50,7 @@ def container_kind(name: str, data: bytes) -> str | None:
         return "zip"
     if data[:2] == b"\x1f\x8b":
         return "gzip"
-    if data[257:262] == b"ustar":
+    if looks_like_tar(data):
         return "tar"
     if mime.looks_like_mail(data) and (
         name.lower().endswith(".eml") or _MAIL_HEADERS.search(data[:16384])

@@ -74,4 +74,4 @@ def xarf_report(result: ScanResult, kind: FindingKind, *, asset: str, at: dateti
     }
     if url:
         document["url"] = url
-    return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+    return json.dumps(document, indent=2).encode("ascii")  # escapes odd file names too

@@ -33,7 +33,7 @@ def test_scan_prints_masked_findings_only(tmp_path: Path) -> None:
     document = json.loads(result.stdout)
     detectors = [f["detector"] for f in document["inputs"][0]["findings"]]
     assert detectors.count("credit-card") == 3
-    for full in ("4111 1111 1111 1111", "4111111111111111", "378282246310005",
+    for full in ("4556 7375 8950 1235", "4556737589501235", "349876543210986",
                  "jane.roe@example.com"):
         assert full not in result.stdout
     assert not (tmp_path / "abusedesk.db").exists()  # a plain scan needs no installation

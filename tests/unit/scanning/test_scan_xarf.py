@@ -21,7 +21,7 @@ def test_reports_classify_under_content_7_and_8() -> None:
     result = Scanner().scan("customers.csv", CUSTOMER_DUMP)
     raw = xarf_report(result, FindingKind.PRIVATE_DATA, asset="https://files.example.com/x.csv",
                       at=AT, reporter="abuse@provider.example")
-    assert b"4111 1111" not in raw and b"jane.roe@" not in raw
+    assert b"4556 7375" not in raw and b"jane.roe@" not in raw
     document = json.loads(raw)
     assert document["source_identifier"] == "files.example.com"
     (event,) = parse_xarf_document(raw, received_at=AT).events
@@ -31,3 +31,11 @@ def test_reports_classify_under_content_7_and_8() -> None:
     assert found.clause_ids == ("content.7",)
     malware = classify_pair(policy, "content", "malware", rsit=None, role=event.role)
     assert "content.8" in malware.clause_ids
+
+
+def test_a_file_name_that_is_not_utf8_still_makes_a_report() -> None:
+    name = "exports/kunden-\udcfc.csv"  # a Latin-1 file name as os.walk hands it over
+    result = Scanner().scan(name, CUSTOMER_DUMP)
+    raw = xarf_report(result, FindingKind.PRIVATE_DATA, asset="192.0.2.10", at=AT,
+                      reporter="abuse@provider.example")
+    assert json.loads(raw)["scanned_item"]["name"] == name

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from abusedesk.adapters.scanning.clamscan import ClamscanEngine
-from abusedesk.domain.errors import ConfigurationError
+from abusedesk.domain.errors import ConfigurationError, ScanError
 from abusedesk.parsers.limits import DEFAULT_LIMITS
 from abusedesk.scanning.findings import FindingKind
 from abusedesk.scanning.scan import Scanner
@@ -39,7 +39,7 @@ def _mail_with_attachment(attachment: bytes, filename: str) -> bytes:
     message["From"] = "uploader@example.net"
     message["To"] = "files@example.com"
     message["Subject"] = "the export you asked for"
-    message.set_content("Card on file: 4111 1111 1111 1111\n")
+    message.set_content("Card on file: 4916 3000 0012 3454\n")
     message.add_attachment(attachment, maintype="application", subtype="zip",
                            filename=filename)
     return message.as_bytes()
@@ -148,3 +148,16 @@ def test_a_clamav_failure_is_reported_not_raised(tmp_path: Path) -> None:
 def test_clamav_misconfiguration_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="not installed"):
         ClamscanEngine(tmp_path, program="no-such-clamscan")
+
+
+class _BrokenEngine:
+    name = "broken"
+
+    def scan(self, items: object) -> list[object]:
+        raise ScanError("the signature database is missing")
+
+
+def test_an_engine_failure_is_marked_failed_not_just_unscanned() -> None:
+    result = Scanner(engines=(_BrokenEngine(),)).scan("site.zip", zipped({"a.php": b"x"}))
+    (part,) = result.unscanned
+    assert part.failed and "broken: the signature database is missing" in part.reason

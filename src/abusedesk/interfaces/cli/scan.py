@@ -3,8 +3,10 @@
 Findings are printed masked. With ``--open-cases`` each input's findings are stored as a
 complaint on the ``scan`` channel, tied to the asset given (or a customer's), and processed
 like any complaint, so cases open under content.7 and content.8 with their deadlines.
-Exit codes: 0 done (with or without findings), 1 when an input could not be read, and the
-usual codes of ``main`` for configuration and usage errors.
+Exit codes: 0 done (with or without findings), 1 when an input could not be read or a
+signature engine failed on it, and the usual codes of ``main`` for configuration and usage
+errors. Links, FIFOs and devices are skipped with a note, not an error. Names come from
+the scanned files and archives, so control characters in them are printed escaped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 import typer
 from rich.console import Console
 
-from abusedesk.adapters.scanning.files import input_files
+from abusedesk.adapters.scanning.files import InputFile, input_files
 from abusedesk.bootstrap import build_scanner
 from abusedesk.config import load_settings
 from abusedesk.domain.cases_model import Case
@@ -52,20 +54,21 @@ def scan(
     settings = load_settings()
     scanner, notes = build_scanner(settings)
     results: list[ScanResult] = []
-    unreadable: list[tuple[str, str]] = []
+    unread: list[InputFile] = []
     for found in input_files(paths, max_bytes=settings.max_message_bytes):
         if found.data is None:
-            unreadable.append((found.path, found.problem or "cannot be read"))
+            unread.append(found)
         else:
             results.append(scanner.scan(found.path, found.data))
     outcomes: list[tuple[Submitted, Outcome]] = []
     if open_cases:
         outcomes = _open_cases(results, asset=asset, customer=customer, at=at, notes=notes)
     if as_json:
-        _print_json(results, unreadable, outcomes, notes)
+        _print_json(results, unread, outcomes, notes)
     else:
-        _print_text(results, unreadable, outcomes, notes)
-    if unreadable:
+        _print_text(results, unread, outcomes, notes)
+    if any(not found.skipped for found in unread) or any(
+            part.failed for result in results for part in result.unscanned):
         raise SystemExit(1)
 
 
@@ -83,8 +86,18 @@ def _open_cases(results: Sequence[ScanResult], *, asset: str | None, customer: s
         return [(item, cases.outcome(item.receipt.complaint_id)) for item in submitted]
 
 
+def shown(name: str) -> str:
+    """``name`` safe for a terminal: control and unprintable characters (and undecodable
+    bytes of a file name) as escapes, so a file called ``a\x1b[2J`` cannot clear it."""
+    if name.isprintable():
+        return name
+    return "".join(char if char.isprintable() else
+                   char.encode("utf-8", "surrogateescape").decode("latin-1")
+                   .encode("unicode_escape").decode("ascii") for char in name)
+
+
 def _finding_line(finding: Finding) -> str:
-    where = finding.location
+    where = shown(finding.location)
     if finding.line is not None:
         where += f" line {finding.line}"
     if finding.offset is not None:
@@ -94,7 +107,7 @@ def _finding_line(finding: Finding) -> str:
             f"{finding.confidence:.2f})")
 
 
-def _print_text(results: Sequence[ScanResult], unreadable: Sequence[tuple[str, str]],
+def _print_text(results: Sequence[ScanResult], unread: Sequence[InputFile],
                 outcomes: Sequence[tuple[Submitted, Outcome]], notes: Sequence[str]) -> None:
     def out(text: str, style: str | None = None) -> None:
         console.print(text, style=style, markup=False, soft_wrap=True)
@@ -102,17 +115,22 @@ def _print_text(results: Sequence[ScanResult], unreadable: Sequence[tuple[str, s
     for note in notes:
         notes_console.print(f"note: {note}")
     for result in results:
-        out(f"{result.name}: {len(result.findings)} finding(s) in {result.items} item(s) "
-            f"(sha256 {result.sha256[:16]}...)")
+        if not result.findings and not result.unscanned:
+            continue  # the total says how many inputs were clean
+        out(f"{shown(result.name)}: {len(result.findings)} finding(s) in {result.items} "
+            f"item(s) (sha256 {result.sha256[:16]}...)")
         for finding in result.findings:
             out(_finding_line(finding))
-        for skipped in result.unscanned:
-            out(f"  not scanned: {skipped.location}: {skipped.reason}")
-    for path, problem in unreadable:
-        out(f"{path}: {problem}", style="red")
+        for part in result.unscanned:
+            out(f"  not scanned: {shown(part.location)}: {shown(part.reason)}",
+                style="red" if part.failed else None)
+    for found in unread:
+        out(f"{'skipped' if found.skipped else 'not scanned'}: {shown(found.path)}: "
+            f"{found.problem}", style=None if found.skipped else "red")
     for submitted, outcome in outcomes:
         duplicate = " (a duplicate of an earlier scan)" if submitted.receipt.duplicate_of else ""
-        out(f"complaint {outcome.complaint_id} ({submitted.kind.value} in {submitted.name})"
+        out(f"complaint {outcome.complaint_id} ({submitted.kind.value} in "
+            f"{shown(submitted.name)})"
             f"{duplicate}: {outcome.status.value}"
             + (f" - {outcome.reason}" if outcome.reason else ""))
         for case in outcome.cases:
@@ -120,19 +138,22 @@ def _print_text(results: Sequence[ScanResult], unreadable: Sequence[tuple[str, s
             out(f"  case {case.reference} {case.clause_id} {case.clause_title}: "
                 f"{case.state.value}" + (f", due {due:%Y-%m-%d %H:%M} UTC" if due else ""))
     total = sum(len(result.findings) for result in results)
-    out(f"{total} finding(s) in {len(results)} input(s)")
+    out(f"{total} finding(s) in {len(results)} input(s)"
+        + (f"; {len(unread)} not scanned or skipped" if unread else ""))
 
 
-def _print_json(results: Sequence[ScanResult], unreadable: Sequence[tuple[str, str]],
+def _print_json(results: Sequence[ScanResult], unread: Sequence[InputFile],
                 outcomes: Sequence[tuple[Submitted, Outcome]], notes: Sequence[str]) -> None:
     document = {
         "inputs": [
             {"name": r.name, "sha256": r.sha256, "size": r.size, "items": r.items,
              "findings": [f.as_dict() for f in r.findings],
-             "unscanned": [{"location": u.location, "reason": u.reason} for u in r.unscanned]}
+             "unscanned": [{"location": u.location, "reason": u.reason, "failed": u.failed}
+                           for u in r.unscanned]}
             for r in results
         ],
-        "unreadable": [{"path": path, "problem": problem} for path, problem in unreadable],
+        "unreadable": [{"path": f.path, "problem": f.problem} for f in unread if not f.skipped],
+        "skipped": [{"path": f.path, "reason": f.problem} for f in unread if f.skipped],
         "complaints": [
             {"complaint_id": o.complaint_id, "input": s.name, "kind": s.kind.value,
              "duplicate_of": s.receipt.duplicate_of, "status": o.status.value,
