@@ -4,45 +4,36 @@ from __future__ import annotations
 
 import base64
 import gzip
-import io
-import zipfile
 
 import pytest
 
 from abusedesk.domain.errors import InputLimitExceeded, ParseError
 from abusedesk.parsers.limits import Limits, safe_gunzip, safe_unzip
 from abusedesk.parsers.result import ParseOptions
+from tests.support.archives import zipped
 from tests.unit.parsers.helpers import mail, parse
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_zip_bomb_is_stopped_by_the_ratio_limit():
-    bomb = _zip({"report.csv": b"0" * (20 * 1024 * 1024)})
+    bomb = zipped({"report.csv": b"0" * (20 * 1024 * 1024)})
     with pytest.raises(InputLimitExceeded, match="zip bomb"):
         safe_unzip(bomb)
 
 
 def test_zip_with_too_many_members_is_refused():
-    archive = _zip({f"f{i}.csv": b"x" for i in range(60)})
+    archive = zipped({f"f{i}.csv": b"x" for i in range(60)})
     with pytest.raises(InputLimitExceeded, match="members"):
         safe_unzip(archive)
 
 
 def test_zip_total_size_limit_counts_inflated_bytes():
-    archive = _zip({"a.csv": b"a,b,c\n" * 50_000, "b.csv": b"a,b,c\n" * 50_000})
+    archive = zipped({"a.csv": b"a,b,c\n" * 50_000, "b.csv": b"a,b,c\n" * 50_000})
     with pytest.raises(InputLimitExceeded):
         safe_unzip(archive, limits=Limits(max_inflated_bytes=400_000, max_inflate_ratio=10_000))
 
 
 def test_ordinary_zip_opens_and_filters_by_suffix():
-    archive = _zip({"x/2024-01-01-scan_ssh.csv": b"timestamp,ip\n", "readme.txt": b"hi"})
+    archive = zipped({"x/2024-01-01-scan_ssh.csv": b"timestamp,ip\n", "readme.txt": b"hi"})
     members = safe_unzip(archive, suffixes=(".csv",))
     assert [m.name for m in members] == ["x/2024-01-01-scan_ssh.csv"]
     assert members[0].data == b"timestamp,ip\n"
@@ -61,7 +52,7 @@ def test_gzip_bomb_is_stopped():
 
 def test_zip_bomb_attached_to_a_shadowserver_mail_is_quarantined():
     bomb = base64.encodebytes(
-        _zip({"2024-01-01-scan_ssh-asn.csv": b"1" * (30 * 1024 * 1024)})
+        zipped({"2024-01-01-scan_ssh-asn.csv": b"1" * (30 * 1024 * 1024)})
     ).decode()
     raw = mail(
         {
