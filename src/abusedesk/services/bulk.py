@@ -87,8 +87,17 @@ class NoSendAddition:
     already_listed: int
 
 
-def find_customer(uow: UnitOfWork, ref_or_id: str) -> Customer:
-    """A customer by reference (``C-1001``) or id; ``NotFound`` otherwise."""
+def find_customer(uow: UnitOfWork, ref_or_id: str | int) -> Customer:
+    """A customer by reference (``C-1001``) or id; ``NotFound`` otherwise.
+
+    An ``int`` is always an id: callers that have checked who may see a customer pass its
+    id, never its id as text, which a customer whose reference is that number would match.
+    """
+    if isinstance(ref_or_id, int):
+        by_id = uow.customers.get(ref_or_id)
+        if by_id is None:
+            raise NotFound(f"no customer {ref_or_id}")
+        return by_id
     text = ref_or_id.strip()
     found = uow.customers.by_refs([text]).get(text)
     if found is None and text.isdigit():
@@ -111,12 +120,12 @@ class BulkService:
         self._uow = uow
         self._clock = clock
 
-    def customer(self, ref_or_id: str) -> Customer:
+    def customer(self, ref_or_id: str | int) -> Customer:
         with self._uow() as uow:
             return find_customer(uow, ref_or_id)
 
     # -- no-send list -------------------------------------------------------------------
-    def no_send(self, ref_or_id: str) -> tuple[Customer, Sequence[NoSendEntry]]:
+    def no_send(self, ref_or_id: str | int) -> tuple[Customer, Sequence[NoSendEntry]]:
         with self._uow() as uow:
             customer = find_customer(uow, ref_or_id)
             return customer, uow.bulk.no_send(customer.id)
@@ -157,7 +166,7 @@ class BulkService:
             uow.commit()
         return len(removed)
 
-    def check(self, ref_or_id: str, addresses: Sequence[str]) -> list[AddressCheck]:
+    def check(self, ref_or_id: str | int, addresses: Sequence[str]) -> list[AddressCheck]:
         """Which of ``addresses`` are on the customer's list, in the order given."""
         wanted = _addresses(addresses)
         digests = [address_digest(a) for a in wanted]

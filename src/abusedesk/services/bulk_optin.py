@@ -32,7 +32,7 @@ from abusedesk.domain.cases_model import Case
 from abusedesk.domain.clock import Clock
 from abusedesk.domain.deadlines import DeadlineTerms, deadline_terms
 from abusedesk.domain.errors import Conflict, InvalidInput, NotFound, PolicyError
-from abusedesk.domain.notices import NoticeKind
+from abusedesk.domain.notices import NoticeKind, NoticeStatus
 from abusedesk.domain.policy import ClauseCategory
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.services.audit import SYSTEM_ACTOR, record
@@ -64,10 +64,11 @@ def checked_evidence(evidence: str) -> str:
 
 
 def answer_request(uow: UnitOfWork, clock: Clock, found: OptInRequest, *, evidence: str,
-                   author: str, via: str) -> OptInRequest:
+                   author: str, via: str, recorded_by: str | None = None) -> OptInRequest:
     """Record the answer to an open request (read ``for_update``) in the caller's
     transaction; a request answered before is a conflict. A late answer is accepted and
-    marked late in the audit log."""
+    marked late in the audit log. ``recorded_by`` is the staff member who entered an
+    answer that came by mail: the audit entry is theirs, and names the author."""
     if found.answered_at is not None:
         raise Conflict(f"opt-in evidence request {found.id} was answered at "
                        f"{found.answered_at:%Y-%m-%d %H:%M} UTC")
@@ -75,9 +76,10 @@ def answer_request(uow: UnitOfWork, clock: Clock, found: OptInRequest, *, eviden
     now = clock.now()
     saved = uow.bulk.save_request(replace(found, answered_at=now, answered_by=author,
                                           evidence=checked_evidence(evidence)))
-    record(uow, clock, actor=author, action="bulk.optin.answer", subject_type="case",
-           subject_id=found.case_id,
-           data={"request_id": found.id, "via": via, "late": now > found.due_at})
+    record(uow, clock, actor=recorded_by or author, action="bulk.optin.answer",
+           subject_type="case", subject_id=found.case_id,
+           data={"request_id": found.id, "via": via, "late": now > found.due_at,
+                 "author": author})
     return saved
 
 
@@ -129,6 +131,45 @@ class OptInService:
             uow.commit()
         return saved
 
+    def resend(self, request_id: int, *, actor: str) -> OptInRequest:
+        """Queue the request's notice again, under a new dedup key, when the one before
+        failed or was not sent (a representative added since, say); the request then names
+        the new notice. An answered request, a closed case, or a notice still queued or
+        already sent is a conflict. Audited as ``bulk.optin.resend``."""
+        with self._uow() as uow:
+            found = uow.bulk.request(request_id, for_update=True)
+            if found is None:
+                raise NotFound(f"no opt-in evidence request {request_id} "
+                               "(`abusedesk bulk optin-requests` lists them)")
+            if found.answered_at is not None:
+                raise Conflict(f"opt-in evidence request {found.id} was answered at "
+                               f"{found.answered_at:%Y-%m-%d %H:%M} UTC; nothing to resend")
+            case = uow.cases.get(found.case_id, for_update=True)
+            if case is None:
+                raise NotFound(f"the case of opt-in evidence request {found.id} is gone")
+            if case.state.is_final:
+                raise Conflict(f"case {case.reference} is {case.state.label.lower()}; "
+                               "reopen it before resending")
+            before = uow.notices.get(found.notice_id) if found.notice_id else None
+            if before is not None and before.status in (NoticeStatus.QUEUED,
+                                                         NoticeStatus.SENT):
+                raise Conflict(f"the notice of request {found.id} (#{before.id}) is "
+                               f"{before.status.value}; only a failed or suppressed notice "
+                               "is resent")
+            serial = f"optin-{found.id}-resend-{self._clock.now().isoformat()}"
+            notice = queue_case_notice(uow, self._clock, case, NoticeKind.OPTIN_REQUEST,
+                                       complaint_id=None, requested_by=actor, serial=serial)
+            if notice is None:
+                raise Conflict(f"the notice of request {found.id} was queued again just now")
+            saved = uow.bulk.save_request(replace(found, notice_id=notice.id))
+            record(uow, self._clock, actor=actor, action="bulk.optin.resend",
+                   subject_type="case", subject_id=case.id,
+                   data={"request_id": found.id, "notice_id": notice.id,
+                         "previous_notice_id": found.notice_id,
+                         "previous_status": before.status.value if before else None})
+            uow.commit()
+        return saved
+
     def _deadline(self, uow: UnitOfWork, case: Case) -> DeadlineTerms:
         """The clause's deadline, or the one the customer's agreement (or its partner's)
         sets for clause ``bulk-email.1``."""
@@ -149,10 +190,11 @@ class OptInService:
                               "to time the request by")
         return terms
 
-    def requests(self, ref_or_id: str | None = None, *,
+    def requests(self, ref_or_id: str | int | None = None, *,
                  open_only: bool = False) -> Sequence[OptInRequest]:
         with self._uow() as uow:
-            customer_id = find_customer(uow, ref_or_id).id if ref_or_id else None
+            customer_id = None if ref_or_id is None or ref_or_id == "" \
+                else find_customer(uow, ref_or_id).id
             return uow.bulk.requests(customer_id=customer_id, open_only=open_only)
 
     def case_requests(self, case_id: int, *, open_only: bool = False
@@ -170,16 +212,18 @@ class OptInService:
                 for r in sorted(found, key=lambda r: (r.due_at, r.id))]
 
     def answer(self, request_id: int, *, evidence: str, author: str, via: str,
-               visible: Callable[[int], bool] | None = None) -> OptInRequest:
+               visible: Callable[[int], bool] | None = None,
+               recorded_by: str | None = None) -> OptInRequest:
         """Record the customer's evidence for a request. ``visible`` (a customer's or
-        partner's scope) makes requests of other customers answer as not found."""
+        partner's scope) makes requests of other customers answer as not found;
+        ``recorded_by`` names the staff member entering an answer that came by mail."""
         evidence = checked_evidence(evidence)
         with self._uow() as uow:
             found = uow.bulk.request(request_id, for_update=True)
             if found is None or (visible is not None and not visible(found.customer_id)):
                 raise NotFound(f"no opt-in evidence request {request_id}")
             saved = answer_request(uow, self._clock, found, evidence=evidence, author=author,
-                                   via=via)
+                                   via=via, recorded_by=recorded_by)
             uow.commit()
         return saved
 

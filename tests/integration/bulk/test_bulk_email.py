@@ -265,3 +265,30 @@ def test_the_add_command_reports_what_it_did(database_url: str, tmp_path: Path) 
     second = abusedesk("bulk", "no-send", "add", "C-1001", "a@EXAMPLE.org", "c@example.org",
                        env=env)
     assert "1 added, 1 already listed" in second.stdout
+
+
+def _add_customer_with_ref(container: Container, ref: str) -> None:
+    """Import one more customer, with ``ref`` (a billing number, say) as its reference."""
+    document = {"customers": [{"ref": ref, "name": "Numbered Account Ltd",
+                               "kind": "customer", "assets": [],
+                               "representative": {"name": "Lee Numbered",
+                                                  "email": "abuse@numbered.example.net"}}]}
+    report = container.customers.import_text(json.dumps(document), fmt="json")
+    assert report.applied, report
+
+
+def test_a_reference_that_is_another_customers_id_never_stands_in_for_it(
+        sample: Container, api_client: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = api_client
+    own_id = sample.customers.get("C-1001").id
+    _add_customer_with_ref(sample, str(own_id))  # its ref is C-1001's id
+    sample.bulk.add(str(own_id), ["hidden@example.org"], actor="cli:test")
+    sample.bulk.add("C-1001", ["mine@example.org"], actor="cli:test")
+    own = {"Authorization": f"Bearer {tokens['C-1001']}"}
+
+    listed = client.get("/api/v1/customers/C-1001/no-send", headers=own)
+    assert [e["hint"] for e in listed.json()] == ["m***@example.org"]
+    checked = client.post("/api/v1/customers/C-1001/no-send/check", headers=own,
+                          json={"addresses": ["hidden@example.org"]})
+    assert [c["listed"] for c in checked.json()] == [False]
+    assert client.get(f"/api/v1/customers/{own_id}/no-send", headers=own).status_code == 404

@@ -9,12 +9,14 @@ from email import policy
 
 import pytest
 
+from abusedesk.config import Settings
 from abusedesk.domain.cases import CaseState
 from abusedesk.domain.cases_model import EvidenceFile, ResponseKind
 from abusedesk.domain.errors import Conflict, NotFound
 from abusedesk.domain.notices import NoticeKind, NoticeStatus
 from tests.integration.cases.conftest import Pipeline, arf_complaint
 from tests.integration.cases.relay import CapturingRelay
+from tests.support.cli import abusedesk
 
 RECIPIENT = "reader@mailbox.example"
 
@@ -101,3 +103,67 @@ def test_a_request_answered_before_its_notice_went_is_not_mailed(
     detail = pipeline.desk.queries.detail(reference)
     (optin,) = [n for n in detail.notices if n.kind is NoticeKind.OPTIN_REQUEST]
     assert optin.status is NoticeStatus.SUPPRESSED and "answered" in (optin.error or "")
+
+
+def test_a_failed_optin_notice_is_resent_as_a_new_notice_and_audited(
+        pipeline: Pipeline, relay: CapturingRelay) -> None:
+    pipeline.submit(arf_complaint("192.0.2.10"))
+    pipeline.send_queued()
+    reference = pipeline.desk.queries.list()[0].case.reference
+    optin = pipeline.container.optin
+    request = optin.request(reference, RECIPIENT, actor="cli:test")
+    with pytest.raises(Conflict, match="queued"):
+        optin.resend(request.id, actor="cli:ann")  # still on its way
+    relay.refuse("550 5.1.1 mailbox unavailable")
+    pipeline.send_queued()
+    relay.refuse(None)
+
+    resent = optin.resend(request.id, actor="cli:ann")
+    assert resent.notice_id is not None and resent.notice_id != request.notice_id
+    assert pipeline.send_queued() == 1
+    (mailed,) = [m for m in relay.to("abuse-desk@harbour.example")
+                 if b"Opt-in evidence requested" in m.data]
+    assert RECIPIENT not in mailed.data.decode("ascii", "replace")
+    detail = pipeline.desk.queries.detail(reference)
+    statuses = {n.id: n.status for n in detail.notices if n.kind is NoticeKind.OPTIN_REQUEST}
+    assert statuses == {request.notice_id: NoticeStatus.FAILED,
+                        resent.notice_id: NoticeStatus.SENT}
+    (audit,) = [e for e in detail.history if e.action == "bulk.optin.resend"]
+    assert audit.actor == "cli:ann" and audit.data["previous_notice_id"] == request.notice_id
+    with pytest.raises(Conflict, match="sent"):
+        optin.resend(request.id, actor="cli:ann")  # the new one went
+
+
+def test_the_resend_command_queues_a_new_notice(
+        pipeline: Pipeline, relay: CapturingRelay, case_settings: Settings) -> None:
+    pipeline.submit(arf_complaint("192.0.2.10"))
+    pipeline.send_queued()
+    reference = pipeline.desk.queries.list()[0].case.reference
+    request = pipeline.container.optin.request(reference, RECIPIENT, actor="cli:test")
+    relay.refuse("550 5.1.1 mailbox unavailable")
+    pipeline.send_queued()
+    env = {"ABUSEDESK_DATABASE_URL": case_settings.database_url,
+           "ABUSEDESK_DATA_DIR": str(case_settings.data_dir)}
+
+    done = abusedesk("bulk", "resend-optin", str(request.id), "--actor", "cli:ann", env=env)
+    assert done.code == 0, done.stderr
+    (again,) = pipeline.container.optin.case_requests(request.case_id)
+    assert again.notice_id != request.notice_id
+    assert f"notice #{again.notice_id} queued" in done.stdout
+    missing = abusedesk("bulk", "resend-optin", "99999", env=env)
+    assert missing.code != 0 and "no opt-in evidence request 99999" in missing.stderr
+
+
+def test_an_answer_entered_by_staff_is_audited_under_the_staff_actor(
+        pipeline: Pipeline, case_settings: Settings) -> None:
+    pipeline.submit(arf_complaint("192.0.2.10"))
+    reference = pipeline.desk.queries.list()[0].case.reference
+    request = pipeline.container.optin.request(reference, RECIPIENT, actor="cli:test")
+    env = {"ABUSEDESK_DATABASE_URL": case_settings.database_url,
+           "ABUSEDESK_DATA_DIR": str(case_settings.data_dir)}
+    done = abusedesk("bulk", "answer-optin", str(request.id), "--evidence", "CRM record 5512",
+                     "--author", "Ann Harbour", "--actor", "cli:bob", env=env)
+    assert done.code == 0, done.stderr
+    detail = pipeline.desk.queries.detail(reference)
+    (audit,) = [e for e in detail.history if e.action == "bulk.optin.answer"]
+    assert (audit.actor, audit.data["author"]) == ("cli:bob", "Ann Harbour")

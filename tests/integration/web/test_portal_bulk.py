@@ -7,7 +7,11 @@ from __future__ import annotations
 from abusedesk.domain.bulk import OptInRequest
 from abusedesk.domain.cases_model import ResponseKind
 from abusedesk.interfaces.api.casework import case_desk
-from tests.integration.bulk.test_bulk_email import COMPLAINANT, fbl_report
+from tests.integration.bulk.test_bulk_email import (
+    COMPLAINANT,
+    _add_customer_with_ref,
+    fbl_report,
+)
 from tests.integration.web.conftest import CUSTOMER_REF, Desk, csrf_of, submit_and_process
 
 
@@ -98,3 +102,14 @@ def test_the_bulk_page_shows_each_principal_its_own_lists(desk: Desk) -> None:
     listed = partner.get(f"/portal/bulk?customer={florist.id}")
     assert listed.status_code == 200 and "o***@shop.example.net" in listed.text
     assert partner.get(f"/portal/bulk?customer={northwind.id}").status_code == 404
+
+
+def test_the_bulk_page_never_shows_the_list_of_a_customer_whose_ref_is_its_id(
+        desk: Desk) -> None:
+    own_id = desk.container.customers.get(CUSTOMER_REF).id
+    _add_customer_with_ref(desk.container, str(own_id))
+    desk.container.bulk.add(str(own_id), ["hidden@example.org"], actor="cli:test")
+    desk.container.bulk.add(CUSTOMER_REF, ["mine@example.org"], actor="cli:test")
+    page = desk.session_client("customer").get("/portal/bulk")
+    assert page.status_code == 200
+    assert "m***@example.org" in page.text and "h***@example.org" not in page.text

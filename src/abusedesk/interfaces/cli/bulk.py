@@ -203,13 +203,26 @@ def answer_optin(
     evidence: str = typer.Option(..., "--evidence",
                                  help="Where the opt-in record is, or what it shows."),
     author: str = typer.Option(..., "--author", help="Who answered for the customer."),
+    actor: str | None = ACTOR,
 ) -> None:
     """Record a customer's opt-in evidence that reached the abuse team by mail."""
     with container_for_command() as container:
         request = container.optin.answer(request_id, evidence=evidence, author=author,
-                                         via="staff")
+                                         via="staff", recorded_by=actor or default_actor())
     late = " (late)" if request.answered_at and request.answered_at > request.due_at else ""
     console.print(f"request {request.id} answered{late}")
+
+
+@bulk_app.command("resend-optin")
+def resend_optin(
+    request_id: int = typer.Argument(..., help="The opt-in evidence request's id."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Queue a failed or suppressed opt-in request notice again (a new notice)."""
+    with container_for_command() as container:
+        request = container.optin.resend(request_id, actor=actor or default_actor())
+    console.print(f"request {request.id}: notice #{request.notice_id} queued to the "
+                  "customer's representative")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from abusedesk.domain.bulk import NoSendEntry, OptInRequest
+from abusedesk.domain.customers import Customer
 from abusedesk.interfaces.api.auth import api
 from abusedesk.interfaces.api.wiring import services_of
 from abusedesk.services.access_rules import Permission, Principal
@@ -74,10 +75,13 @@ def _request(item: OptInRequest) -> OptInOut:
                     overdue=item.overdue_at is not None)
 
 
-def _visible_customer(request: Request, ref_or_id: str, principal: Principal) -> str:
-    customer = services_of(request).bulk.customer(ref_or_id)
+def _visible_customer(request: Request, ref_or_id: str, principal: Principal) -> int:
+    """The id of the customer the path names, if the principal may see it. Later calls
+    take this id (an ``int``), never the text again: a customer whose reference is the
+    number of another's id must not stand in for it."""
+    customer: Customer = services_of(request).bulk.customer(ref_or_id)
     principal.require_customer(customer.id, f"customer {ref_or_id!r}")
-    return str(customer.id)
+    return customer.id
 
 
 @router.get("/customers/{ref_or_id}/no-send", response_model=list[NoSendOut],

@@ -117,6 +117,8 @@ def case_page(request: Request, reference: str, reveal: bool = False, done: str 
         "targets": [s for s in MANUAL_TARGETS if s in TRANSITIONS[case.state]],
         "actions": list(Action), "done": done[:200], "response_link": link,
         "awaiting": [a for a in detail.actions if a.status.value == "awaiting-approval"],
+        "optin_requests": services.optin.case_requests(case.id),
+        "notices_by_id": {notice.id: notice for notice in detail.notices},
     })
 
 

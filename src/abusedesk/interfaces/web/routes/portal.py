@@ -110,7 +110,7 @@ def portal_bulk(request: Request, customer: Annotated[str, Query(max_length=100)
     if chosen is not None:
         principal.require_customer(chosen.id, f"customer {customer!r}")
     customer_id = chosen.id if chosen is not None else principal.customer_id
-    entries = list(services.bulk.no_send(str(customer_id))[1]) if customer_id else []
+    entries = list(services.bulk.no_send(customer_id)[1]) if customer_id else []
     return render(request, "portal_bulk.html", {
         "names": names, "customer_id": customer_id, "total": len(entries),
         "entries": entries[::-1][:PORTAL_NO_SEND_ROWS],
