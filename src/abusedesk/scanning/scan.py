@@ -9,11 +9,11 @@ reason says so); signatures are matched against every item's bytes by each engin
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from abusedesk.domain.complaints import sha256_hex
 from abusedesk.domain.errors import AbuseDeskError
 from abusedesk.parsers.limits import DEFAULT_LIMITS, Limits
 from abusedesk.scanning.engines import SignatureEngine, SignatureHit
@@ -72,7 +72,7 @@ class Scanner:
                 unscanned.append(Unscanned(name, f"{engine.name}: {error}", failed=True))
                 continue
             findings += [_signature_finding(items[hit.index], hit) for hit in hits]
-        return ScanResult(name, hashlib.sha256(data).hexdigest(), len(data), len(items),
+        return ScanResult(name, sha256_hex(data), len(data), len(items),
                           tuple(findings), tuple(unscanned))
 
     def _pii(self, item: Item, unscanned: list[Unscanned]) -> list[Finding]:

@@ -31,6 +31,7 @@ from abusedesk.domain.events import EventRole
 from abusedesk.domain.names import normalise_name
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.services.audit import record
+from abusedesk.services.customers import find_customer
 
 #: What a list addition by processing records as its author.
 PROCESSING_ACTOR = "processing"
@@ -87,26 +88,6 @@ class NoSendAddition:
     already_listed: int
 
 
-def find_customer(uow: UnitOfWork, ref_or_id: str | int) -> Customer:
-    """A customer by reference (``C-1001``) or id; ``NotFound`` otherwise.
-
-    An ``int`` is always an id: callers that have checked who may see a customer pass its
-    id, never its id as text, which a customer whose reference is that number would match.
-    """
-    if isinstance(ref_or_id, int):
-        by_id = uow.customers.get(ref_or_id)
-        if by_id is None:
-            raise NotFound(f"no customer {ref_or_id}")
-        return by_id
-    text = ref_or_id.strip()
-    found = uow.customers.by_refs([text]).get(text)
-    if found is None and text.isdigit():
-        found = uow.customers.get(int(text))
-    if found is None:
-        raise NotFound(f"no customer {ref_or_id!r} (`abusedesk customers list` shows them)")
-    return found
-
-
 def _addresses(addresses: Sequence[str]) -> list[str]:
     if not addresses:
         raise InvalidInput("give at least one e-mail address")
@@ -157,8 +138,8 @@ class BulkService:
         wanted = _addresses(addresses)
         with self._uow() as uow:
             customer = find_customer(uow, ref_or_id)
-            removed = [address_digest(a) for a in wanted
-                       if uow.bulk.remove_no_send(customer.id, address_digest(a))]
+            removed = [digest for digest in map(address_digest, wanted)
+                       if uow.bulk.remove_no_send(customer.id, digest)]
             if removed:
                 record(uow, self._clock, actor=actor, action="bulk.no-send.remove",
                        subject_type="customer", subject_id=customer.id, reason=reason,

@@ -36,10 +36,10 @@ from abusedesk.domain.notices import NoticeKind, NoticeStatus
 from abusedesk.domain.policy import ClauseCategory
 from abusedesk.domain.ports import UnitOfWork
 from abusedesk.services.audit import SYSTEM_ACTOR, record
-from abusedesk.services.bulk import find_customer
 from abusedesk.services.cases import agreement_terms, find_case
 from abusedesk.services.cases_deadlines import escalate
 from abusedesk.services.cases_queue import queue_case_notice
+from abusedesk.services.customers import find_customer
 
 #: Longest evidence reference kept (a URL, a document id, where the record is).
 MAX_EVIDENCE = 2000

@@ -39,6 +39,7 @@ from abusedesk.domain.policy import Action, Clause
 from abusedesk.domain.ports import StoredPolicy, UnitOfWork
 from abusedesk.services.audit import SYSTEM_ACTOR, record
 from abusedesk.services.cases_queue import queue_acknowledgement, queue_case_notice
+from abusedesk.services.customers import customer_chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,24 +96,6 @@ def find_case(uow: UnitOfWork, reference: str, *, for_update: bool = False) -> C
     if case is None:
         raise NotFound(f"no case {reference!r}", remedy=Remedy.FIND_CASE)
     return case
-
-
-def customer_chain(uow: UnitOfWork, customer_id: int,
-                   cache: dict[int, Customer | None] | None = None) -> list[Customer]:
-    """The customer, then each party above it: the Customer's Agreement of the nearest one
-    that speaks to a question wins (a partner's terms cover its customers)."""
-    cache = {} if cache is None else cache
-    chain: list[Customer] = []
-    current: int | None = customer_id
-    while current is not None and all(member.id != current for member in chain):
-        if current not in cache:
-            cache[current] = uow.customers.get(current)
-        customer = cache[current]
-        if customer is None:
-            break
-        chain.append(customer)
-        current = customer.parent_id
-    return chain
 
 
 def agreement_terms(uow: UnitOfWork, customer_id: int, clause_id: str,

@@ -40,6 +40,44 @@ def sample_text() -> str:
     return resources.files("abusedesk.sample").joinpath(SAMPLE_FILE).read_text("utf-8")
 
 
+def find_customer(uow: UnitOfWork, ref_or_id: str | int) -> Customer:
+    """A customer by reference (``C-1001``) or id; ``NotFound`` otherwise.
+
+    An ``int`` is always an id: callers that have checked who may see a customer pass its
+    id, never its id as text, which a customer whose reference is that number would match.
+    """
+    if isinstance(ref_or_id, int):
+        by_id = uow.customers.get(ref_or_id)
+        if by_id is None:
+            raise NotFound(f"no customer {ref_or_id}", remedy=Remedy.FIND_CUSTOMER)
+        return by_id
+    text = ref_or_id.strip()
+    found = uow.customers.by_refs([text]).get(text)
+    if found is None and text.isdigit():
+        found = uow.customers.get(int(text))
+    if found is None:
+        raise NotFound(f"no customer {ref_or_id!r}", remedy=Remedy.FIND_CUSTOMER)
+    return found
+
+
+def customer_chain(uow: UnitOfWork, customer_id: int,
+                   cache: dict[int, Customer | None] | None = None) -> list[Customer]:
+    """The customer, then each party above it: the Customer's Agreement of the nearest one
+    that speaks to a question wins (a partner's terms cover its customers)."""
+    cache = {} if cache is None else cache
+    chain: list[Customer] = []
+    current: int | None = customer_id
+    while current is not None and all(member.id != current for member in chain):
+        if current not in cache:
+            cache[current] = uow.customers.get(current)
+        customer = cache[current]
+        if customer is None:
+            break
+        chain.append(customer)
+        current = customer.parent_id
+    return chain
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerSummary:
     customer: Customer
@@ -144,7 +182,7 @@ class CustomerService:
 
     def get(self, ref_or_id: str) -> Customer:
         with self._uow() as uow:
-            return self._customer(uow, ref_or_id)
+            return find_customer(uow, ref_or_id)
 
     def kind_of(self, customer_id: int) -> CustomerKind:
         """Whether customer ``customer_id`` is a customer or a partner; NotFound if unknown."""
@@ -171,7 +209,7 @@ class CustomerService:
         """A customer with its place in the hierarchy, assets and binding policy version."""
         moment = as_utc(at) if at else self._clock.now()
         with self._uow() as uow:
-            customer = self._customer(uow, ref_or_id)
+            customer = find_customer(uow, ref_or_id)
             nodes = uow.customers.nodes()
             assets = uow.customers.assets_of([customer.id])
             notices = uow.customers.notices_of(customer.id)
@@ -185,14 +223,6 @@ class CustomerService:
             assets=tuple(sorted(assets, key=_asset_order)),
             binding=binding_policy(published, notices, moment),
         )
-
-    def _customer(self, uow: UnitOfWork, ref_or_id: str) -> Customer:
-        found = uow.customers.by_refs([ref_or_id]).get(ref_or_id)
-        if found is None and ref_or_id.isdigit():
-            found = uow.customers.get(int(ref_or_id))
-        if found is None:
-            raise NotFound(f"no customer {ref_or_id!r}", remedy=Remedy.FIND_CUSTOMER)
-        return found
 
     @staticmethod
     def _node(nodes: dict[int, CustomerNode], ref: str) -> CustomerNode:
@@ -235,14 +265,10 @@ class CustomerService:
 
     def _chain(self, customer_id: int) -> list[Customer]:
         """The customer, then its parent, up to the top."""
-        chain: list[Customer] = []
         with self._uow() as uow:
-            current = uow.customers.get(customer_id)
-            if current is None:
-                raise NotFound(f"no customer with id {customer_id}")
-            while current is not None and current not in chain:
-                chain.append(current)
-                current = uow.customers.get(current.parent_id) if current.parent_id else None
+            chain = customer_chain(uow, customer_id)
+        if not chain:
+            raise NotFound(f"no customer with id {customer_id}")
         return chain
 
 

@@ -54,14 +54,14 @@ def xarf_report(result: ScanResult, kind: FindingKind, *, asset: str, at: dateti
     moment = as_utc(at).isoformat().replace("+00:00", "Z")
     detectors = sorted({f.detector if not f.label or kind is FindingKind.PRIVATE_DATA
                         else f.label for f in findings})
+    party = {"org": "abusedesk content scan", "contact": reporter,
+             "domain": reporter.rpartition("@")[2]}
     document: dict[str, object] = {
         "xarf_version": XARF_VERSION,
         "report_id": report_id(kind, result, asset),
         "timestamp": moment,
-        "reporter": {"org": "abusedesk content scan", "contact": reporter,
-                     "domain": reporter.rpartition("@")[2]},
-        "sender": {"org": "abusedesk content scan", "contact": reporter,
-                   "domain": reporter.rpartition("@")[2]},
+        "reporter": party,
+        "sender": party,  # the scan reports on the provider's own behalf
         "source_identifier": source,
         "category": category,
         "type": type_,
